@@ -1,0 +1,119 @@
+/**
+ * Subscriber process for `bench:ws` (forked by bench/ws.ts, driven over IPC): opens N sockets,
+ * records receive time − send time (the tick's `ts`) for every trade, and reports latencies,
+ * counts and its own CPU time.
+ */
+import WebSocket from 'ws';
+
+interface ConnectCmd {
+  cmd: 'connect';
+  mode: 'ours' | 'base';
+  url: string;
+  key?: string;
+  symbols: string[];
+  n: number;
+}
+type Cmd = ConnectCmd | { cmd: 'start' } | { cmd: 'stop' } | { cmd: 'close' };
+
+const sockets: WebSocket[] = [];
+let recording = false;
+let latencies: number[] = [];
+/** receive − server sequencing time (`st`): the fan-out part of the latency. */
+let fanout: number[] = [];
+let delivered = 0;
+let cpuAt = process.cpuUsage();
+
+function onFrame(text: string): { trades: Array<[number, number]>; data: boolean } {
+  const trades: Array<[number, number]> = [];
+  const f: unknown = JSON.parse(text);
+  if (
+    typeof f !== 'object' ||
+    f === null ||
+    !('type' in f) ||
+    f.type !== 'data' ||
+    !('messages' in f) ||
+    !Array.isArray(f.messages)
+  )
+    return { trades, data: false };
+  for (const m of f.messages)
+    if (m && m.type === 'trade' && typeof m.ts === 'number')
+      trades.push([m.ts, typeof m.st === 'number' ? m.st : m.ts]);
+  return { trades, data: true };
+}
+
+async function openOne(c: ConnectCmd, i: number): Promise<void> {
+  const symbol = c.symbols[i % c.symbols.length] ?? 'AAPL';
+  const ws = new WebSocket(c.url, c.key ? { headers: { authorization: `Bearer ${c.key}` } } : {});
+  sockets.push(ws);
+  let unacked = 0;
+  let unackedBytes = 0;
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('socket not ready in 60 s')), 60_000);
+    ws.on('error', (err) => {
+      clearTimeout(timer);
+      reject(err);
+    });
+    ws.on('open', () => {
+      if (c.mode === 'base') {
+        clearTimeout(timer);
+        resolve();
+      } else ws.send(JSON.stringify({ type: 'subscribe', symbols: [symbol], channels: ['trades'], bars: 0 }));
+    });
+    ws.on('message', (data) => {
+      const now = Date.now();
+      const text = data.toString();
+      const { trades, data: isData } = onFrame(text);
+      if (!isData) {
+        if (text.includes('"type":"snapshot"')) {
+          clearTimeout(timer);
+          resolve();
+        }
+        return;
+      }
+      if (recording) {
+        delivered += trades.length;
+        for (const [ts, st] of trades) {
+          latencies.push(now - ts);
+          fanout.push(now - st);
+        }
+      }
+      if (c.mode === 'ours') {
+        unacked++;
+        unackedBytes += text.length;
+        if (unacked >= 32 || unackedBytes >= 65_536) {
+          ws.send(JSON.stringify({ type: 'ack', frames: unacked }));
+          unacked = 0;
+          unackedBytes = 0;
+        }
+      }
+    });
+  });
+}
+
+process.on('message', async (msg: Cmd) => {
+  try {
+    if (msg.cmd === 'connect') {
+      const batch = 50;
+      for (let i = 0; i < msg.n; i += batch) {
+        await Promise.all(Array.from({ length: Math.min(batch, msg.n - i) }, (_, j) => openOne(msg, i + j)));
+      }
+      process.send?.({ ready: sockets.length });
+    } else if (msg.cmd === 'start') {
+      latencies = [];
+      fanout = [];
+      delivered = 0;
+      recording = true;
+      cpuAt = process.cpuUsage();
+      process.send?.({ started: true });
+    } else if (msg.cmd === 'stop') {
+      recording = false;
+      const cpu = process.cpuUsage(cpuAt);
+      process.send?.({ latencies, fanout, delivered, cpuMs: (cpu.user + cpu.system) / 1000 });
+    } else if (msg.cmd === 'close') {
+      for (const ws of sockets) ws.terminate();
+      process.exit(0);
+    }
+  } catch (err) {
+    process.send?.({ error: String(err) });
+  }
+});

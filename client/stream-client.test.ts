@@ -1,0 +1,127 @@
+import { describe, expect, it } from 'vitest';
+import { backoffDelay } from './backoff';
+import { StreamClient, type StreamEvent, type WebSocketLike } from './stream-client';
+
+/** An in-memory socket: the test plays the server. */
+class FakeSocket implements WebSocketLike {
+  static last: FakeSocket | null = null;
+  readyState = 1;
+  sent: Array<Record<string, unknown>> = [];
+  onopen: ((e: unknown) => void) | null = null;
+  onmessage: ((e: { data: unknown }) => void) | null = null;
+  onclose: ((e: { code: number; reason: string }) => void) | null = null;
+  onerror: ((e: unknown) => void) | null = null;
+  constructor(readonly url: string) {
+    FakeSocket.last = this;
+  }
+  send(data: string): void {
+    this.sent.push(JSON.parse(data));
+  }
+  close(): void {
+    this.readyState = 3;
+  }
+  serve(frame: unknown): void {
+    this.onmessage?.({ data: JSON.stringify(frame) });
+  }
+}
+
+const welcome = {
+  type: 'welcome',
+  connectionId: 'c1',
+  heartbeat: { ping: '{"type":"ping"}', pong: '{"type":"pong"}', intervalMs: 60_000 },
+  limits: { maxFrameBytes: 16384, maxSymbols: 100, framesPerSecond: 10, ackEvery: 16, ackBytes: 65536 },
+};
+const trade = (seq: number, extra: Record<string, unknown> = {}) => ({
+  type: 'trade',
+  symbol: 'AAPL',
+  seq,
+  ts: 1,
+  st: 2,
+  price: 10,
+  size: 1,
+  ...extra,
+});
+const snapshot = (seq: number) => ({
+  type: 'snapshot',
+  symbol: 'AAPL',
+  seq,
+  st: 1,
+  reset: false,
+  channels: ['trades', 'quotes', 'bars'],
+  quote: null,
+  bars: [],
+  forming: null,
+});
+
+async function started(): Promise<{ c: StreamClient; ws: FakeSocket; events: StreamEvent[] }> {
+  const c = new StreamClient({
+    url: 'ws://x/api/v1/stream',
+    WebSocket: FakeSocket,
+    backoff: { initialMs: 1, maxMs: 1 },
+  });
+  const events: StreamEvent[] = [];
+  for (const t of ['message', 'gap', 'snapshot'] as const) c.on(t, (e) => events.push(e));
+  c.subscribe(['AAPL']);
+  c.connect();
+  await new Promise((r) => setTimeout(r, 0));
+  const ws = FakeSocket.last;
+  if (!ws) throw new Error('no socket');
+  ws.serve(welcome);
+  ws.serve(snapshot(10));
+  return { c, ws, events };
+}
+
+describe('StreamClient', () => {
+  it('subscribes after welcome, drops duplicates and acknowledges data frames', async () => {
+    const { c, ws, events } = await started();
+    expect(ws.sent[0]).toMatchObject({ type: 'subscribe', symbols: ['AAPL'] });
+    ws.serve({ type: 'data', messages: [trade(11), trade(12)] });
+    ws.serve({ type: 'data', messages: [trade(12), trade(13)] });
+    expect(
+      events.filter((e) => e.type === 'message').map((e) => (e.type === 'message' ? e.message.seq : 0)),
+    ).toEqual([11, 12, 13]);
+    for (let i = 0; i < 8; i++) ws.serve({ type: 'data', messages: [trade(14 + i)] });
+    expect(ws.sent.some((f) => f.type === 'ack')).toBe(true);
+    c.close();
+  });
+
+  it('detects a seq jump, asks to resume from the last seq, and accepts the replay', async () => {
+    const { c, ws, events } = await started();
+    ws.serve({ type: 'data', messages: [trade(11), trade(14)] });
+    expect(events.find((e) => e.type === 'gap')).toMatchObject({
+      symbol: 'AAPL',
+      expected: 12,
+      received: 14,
+    });
+    expect(ws.sent.at(-1)).toMatchObject({ type: 'resume', from: { AAPL: 11 } });
+    ws.serve({ type: 'data', messages: [trade(12), trade(13), trade(14)] });
+    expect(c.lastSeq('AAPL')).toBe(14);
+    c.close();
+  });
+
+  it('accepts conflated messages as the new position', async () => {
+    const { c, ws } = await started();
+    ws.serve({ type: 'data', conflated: true, messages: [trade(50, { conflated: true })] });
+    expect(c.lastSeq('AAPL')).toBe(50);
+    c.close();
+  });
+
+  it('reconnects after a drop and resumes from the last seq', async () => {
+    const { c, ws } = await started();
+    ws.serve({ type: 'data', messages: [trade(11)] });
+    ws.onclose?.({ code: 1006, reason: '' });
+    await new Promise((r) => setTimeout(r, 20));
+    const next = FakeSocket.last;
+    expect(next).not.toBe(ws);
+    next?.serve(welcome);
+    expect(next?.sent[0]).toMatchObject({ type: 'resume', from: { AAPL: 11 } });
+    c.close();
+  });
+
+  it('backs off exponentially with full jitter, capped', () => {
+    expect(backoffDelay(0, { initialMs: 100 }, () => 1)).toBe(100);
+    expect(backoffDelay(3, { initialMs: 100 }, () => 1)).toBe(800);
+    expect(backoffDelay(30, { initialMs: 100, maxMs: 5_000 }, () => 1)).toBe(5_000);
+    expect(backoffDelay(3, { initialMs: 100 }, () => 0.5)).toBe(400);
+  });
+});

@@ -1,0 +1,34 @@
+import type {
+  ErrorFrame,
+  SnapshotFrame,
+  SubscriptionsFrame,
+  WelcomeFrame,
+} from '../../schema/contracts/stream';
+import type { WireMessage } from '../symbol-room/fan-out';
+
+/**
+ * Server frames as JSON text. Data frames are assembled from each message's JSON, serialised
+ * once by the room, so a batch costs one string join per distinct channel set, not per socket.
+ */
+export function dataFrame(messages: readonly WireMessage[]): string {
+  let out = '{"type":"data","messages":[';
+  for (let i = 0; i < messages.length; i++) {
+    if (i > 0) out += ',';
+    out += messages[i]?.json ?? 'null';
+  }
+  return `${out}]}`;
+}
+
+/** The latest message per symbol and channel of a socket that fell behind, marked conflated. */
+export function conflatedFrame(messages: readonly WireMessage[]): string {
+  const parts = messages.map((m) => `${m.json.slice(0, -1)},"conflated":true}`);
+  return `{"type":"data","conflated":true,"messages":[${parts.join(',')}]}`;
+}
+
+export const welcomeFrame = (f: Omit<WelcomeFrame, 'type'>): string =>
+  JSON.stringify({ type: 'welcome', ...f });
+export const subscriptionsFrame = (f: Omit<SubscriptionsFrame, 'type'>): string =>
+  JSON.stringify({ type: 'subscriptions', ...f });
+export const snapshotFrame = (f: Omit<SnapshotFrame, 'type'>): string =>
+  JSON.stringify({ type: 'snapshot', ...f });
+export const errorFrame = (f: Omit<ErrorFrame, 'type'>): string => JSON.stringify({ type: 'error', ...f });

@@ -1,0 +1,580 @@
+import { DurableObject } from 'cloudflare:workers';
+import {
+  type Channel,
+  ClientFrame,
+  CloseCode,
+  HEARTBEAT,
+  type ResumeFrame,
+  STREAM_LIMITS,
+  type StreamErrorCode,
+  type SubscribeFrame,
+  type UnsubscribeFrame,
+} from '../../schema/contracts/stream';
+import { ApiError } from '../../workers/errors';
+import { createLogger } from '../../workers/lib/logger';
+import { roomFor } from '../../workers/services/rooms';
+import { requireKnownSymbol } from '../../workers/services/symbol-guard';
+import type { WireMessage } from '../symbol-room/fan-out';
+import { ConnAttachment, Connection, FLOW, inMask, maskOf } from './connection';
+import {
+  conflatedFrame,
+  dataFrame,
+  errorFrame,
+  snapshotFrame,
+  subscriptionsFrame,
+  welcomeFrame,
+} from './frames';
+import { buildSnapshot } from './snapshot';
+import { SubscriptionStore } from './subscription-store';
+
+/** Default sockets per gateway before the Worker places new sockets on further shards. */
+export const DEFAULT_SOCKETS_PER_GATEWAY = 2_500;
+/** Internal headers set by the Worker (never taken from clients) when it hands a socket over. */
+export const GATEWAY_HEADERS = {
+  name: 'x-stream-gateway',
+  keyId: 'x-stream-key-id',
+  full: 'x-stream-full',
+} as const;
+const REPLAY_CHUNK = 500;
+const ACK_PREFIX = '{"type":"ack"';
+const HEARTBEAT_INTERVAL_MS = 30_000;
+
+/**
+ * A fan-out shard. The Worker hands it authenticated WebSockets; it accepts them with the
+ * Hibernation API, tracks each socket's subscriptions, registers with the room of every symbol it
+ * needs, and fans each batch a room pushes (once per gateway) out to its sockets, one frame per
+ * socket per batch. Sockets of one hot symbol spread over many gateways.
+ */
+export class StreamGateway extends DurableObject<Env> {
+  readonly #conns = new Map<WebSocket, Connection>();
+  readonly #bySymbol = new Map<string, Set<Connection>>();
+  /** Highest seq fanned out per symbol, to drop duplicates and notice gaps. */
+  readonly #lastSeq = new Map<string, number>();
+  /** Per symbol, the tail of deliveries waiting behind a gap fill, so order is kept. */
+  readonly #chains = new Map<string, Promise<void>>();
+  readonly #subs: SubscriptionStore;
+  #indexed = false;
+  #name = '';
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.#subs = new SubscriptionStore(ctx.storage.sql);
+    // Answered by the runtime without waking the object: heartbeats cost nothing while idle.
+    // https://developers.cloudflare.com/durable-objects/api/state/#setwebsocketautoresponse
+    ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(HEARTBEAT.ping, HEARTBEAT.pong));
+  }
+
+  get #log() {
+    return createLogger({ gateway: this.#name });
+  }
+
+  /** Accepts an upgrade the Worker has authenticated, unless this shard is full. */
+  override async fetch(request: Request): Promise<Response> {
+    if (request.headers.get('upgrade')?.toLowerCase() !== 'websocket')
+      return new Response('Expected a WebSocket upgrade.', { status: 426 });
+    this.#index();
+    this.#name = request.headers.get(GATEWAY_HEADERS.name) ?? this.#name;
+    const capacity = Number(this.env.STREAM_SOCKETS_PER_GATEWAY) || DEFAULT_SOCKETS_PER_GATEWAY;
+    if (this.ctx.getWebSockets().length >= capacity)
+      return new Response(null, { status: 503, headers: { [GATEWAY_HEADERS.full]: '1' } });
+    const pair = new WebSocketPair();
+    const server = pair[1];
+    const meta: ConnAttachment = {
+      id: crypto.randomUUID(),
+      keyId: request.headers.get(GATEWAY_HEADERS.keyId) ?? '',
+      gateway: this.#name,
+    };
+    this.ctx.acceptWebSocket(server);
+    server.serializeAttachment(meta);
+    this.#conns.set(server, new Connection(server, meta));
+    server.send(
+      welcomeFrame({
+        connectionId: meta.id,
+        heartbeat: { ping: HEARTBEAT.ping, pong: HEARTBEAT.pong, intervalMs: HEARTBEAT_INTERVAL_MS },
+        limits: {
+          maxFrameBytes: STREAM_LIMITS.maxFrameBytes,
+          maxSymbols: STREAM_LIMITS.maxSymbols,
+          framesPerSecond: STREAM_LIMITS.framesPerSecond,
+          ackEvery: STREAM_LIMITS.ackEvery,
+          ackBytes: STREAM_LIMITS.ackBytes,
+        },
+      }),
+    );
+    return new Response(null, { status: 101, webSocket: pair[0] });
+  }
+
+  /**
+   * RPC from a room: one batch of sequenced messages for `symbol`. Returns false when no socket
+   * here wants the symbol any more, so the room forgets this gateway.
+   */
+  async deliver(name: string, symbol: string, batch: WireMessage[]): Promise<boolean> {
+    if (!this.#name) this.#name = name;
+    this.#index();
+    const set = this.#bySymbol.get(symbol);
+    if (!set || set.size === 0) return false;
+    const first = batch[0];
+    if (!first) return true;
+    const chain = this.#chains.get(symbol);
+    const last = this.#lastSeq.get(symbol);
+    if (!chain && (last === undefined || first.seq <= last + 1)) {
+      this.#fanOut(symbol, batch);
+      return true;
+    }
+    // A gap (a lost push, a replaced stub) or a fill already running: fill from the room, in order.
+    const next = (chain ?? Promise.resolve())
+      .then(() => this.#fillGap(symbol, first.seq))
+      .then(() => this.#fanOut(symbol, batch))
+      .catch((err: unknown) => this.#log.warn('gap fill failed', { symbol, error: String(err) }));
+    this.#chains.set(symbol, next);
+    void next.finally(() => {
+      if (this.#chains.get(symbol) === next) this.#chains.delete(symbol);
+    });
+    return true;
+  }
+
+  /** Sockets and symbols held (admin diagnostics). */
+  async stats(): Promise<{ name: string; sockets: number; symbols: number }> {
+    this.#index();
+    return { name: this.#name, sockets: this.ctx.getWebSockets().length, symbols: this.#bySymbol.size };
+  }
+
+  override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
+    const conn = this.#conn(ws);
+    if (!conn) return;
+    try {
+      await this.#onMessage(conn, message);
+    } catch (err) {
+      this.#log.error('frame handling failed', {
+        conn: conn.meta.id,
+        error: err instanceof Error ? `${err.name}: ${err.message}` : String(err),
+      });
+      this.#send(conn, errorFrame({ code: 'internal', message: 'The frame could not be handled; retry.' }));
+    }
+  }
+
+  override async webSocketClose(ws: WebSocket, code: number, reason: string): Promise<void> {
+    this.#drop(ws);
+    try {
+      // Complete the close handshake (a no-op when the runtime already answered it).
+      ws.close(code === 1005 || code === 1006 ? 1000 : code, reason);
+    } catch {
+      // already closed
+    }
+  }
+
+  override async webSocketError(ws: WebSocket): Promise<void> {
+    this.#drop(ws);
+  }
+
+  async #onMessage(conn: Connection, message: string | ArrayBuffer): Promise<void> {
+    const size = typeof message === 'string' ? byteLength(message) : message.byteLength;
+    if (size > STREAM_LIMITS.maxFrameBytes) {
+      this.#close(
+        conn,
+        CloseCode.messageTooBig,
+        'message_too_big',
+        `Frames are limited to ${STREAM_LIMITS.maxFrameBytes} bytes.`,
+      );
+      return;
+    }
+    // Acks are flow control a healthy client sends about once per data frame it gets: they must not
+    // eat the budget for real requests (a fast stream would otherwise rate-limit its own acks).
+    const cost = typeof message === 'string' && message.startsWith(ACK_PREFIX) ? STREAM_LIMITS.ackCost : 1;
+    if (!conn.take(Date.now(), cost)) {
+      conn.floodDrops++;
+      if (conn.floodDrops > FLOW.maxFloodDrops)
+        this.#close(conn, CloseCode.rateLimited, 'rate_limited', 'Too many frames; closing.');
+      else if (conn.floodDrops === 1 || conn.floodDrops % 10 === 0) {
+        this.#error(
+          conn,
+          'rate_limited',
+          `At most ${STREAM_LIMITS.framesPerSecond} frames/s (burst ${STREAM_LIMITS.frameBurst}); frames are being dropped.`,
+        );
+      }
+      return;
+    }
+    if (typeof message !== 'string')
+      return this.#bad(conn, 'bad_message', 'Binary frames are not supported; send JSON text.');
+    let json: unknown;
+    try {
+      json = JSON.parse(message);
+    } catch {
+      return this.#bad(conn, 'bad_message', 'The frame is not valid JSON.');
+    }
+    const parsed = ClientFrame.safeParse(json);
+    if (!parsed.success) {
+      const type = typeof json === 'object' && json !== null && 'type' in json ? json.type : undefined;
+      const known = ['subscribe', 'unsubscribe', 'resume', 'ack'];
+      if (typeof type !== 'string' || !known.includes(type)) {
+        return this.#bad(conn, 'unknown_type', `Unknown frame type; expected one of ${known.join(', ')}.`);
+      }
+      const issue = parsed.error.issues[0];
+      return this.#bad(
+        conn,
+        'bad_message',
+        `Invalid ${type} frame${issue ? `: ${issue.path.join('.') || '(root)'} ${issue.message}` : ''}.`,
+      );
+    }
+    const frame = parsed.data;
+    switch (frame.type) {
+      case 'ack':
+        return this.#onAck(conn, frame.frames);
+      case 'subscribe':
+        return this.#onSubscribe(conn, frame);
+      case 'unsubscribe':
+        return this.#onUnsubscribe(conn, frame);
+      case 'resume':
+        return this.#onResume(conn, frame);
+    }
+  }
+
+  #bad(conn: Connection, code: StreamErrorCode, message: string): void {
+    conn.badFrames++;
+    if (conn.badFrames > FLOW.maxBadFrames)
+      this.#close(conn, CloseCode.badMessage, code, 'Too many invalid frames; closing.');
+    else this.#error(conn, code, message);
+  }
+
+  #onAck(conn: Connection, frames: number): void {
+    conn.acked(frames);
+    if (conn.pending.size === 0 || conn.behind) return;
+    const latest = [...conn.pending.values()].sort((a, b) =>
+      a.symbol === b.symbol ? a.seq - b.seq : a.symbol < b.symbol ? -1 : 1,
+    );
+    conn.pending.clear();
+    conn.skipped = 0;
+    conn.behindSince = null;
+    const frame = conflatedFrame(latest);
+    if (this.#send(conn, frame)) conn.sent(frame.length);
+  }
+
+  /** Validates symbols for a subscribe/resume: limit, then catalogue. Returns the accepted ones. */
+  async #admit(conn: Connection, symbols: string[], id: string | undefined): Promise<string[] | null> {
+    const unique = [...new Set(symbols)];
+    const added = unique.filter((s) => !conn.subs.has(s)).length;
+    if (conn.subs.size + added > STREAM_LIMITS.maxSymbols) {
+      this.#error(
+        conn,
+        'too_many_subscriptions',
+        `A socket may subscribe to at most ${STREAM_LIMITS.maxSymbols} symbols.`,
+        id,
+      );
+      return null;
+    }
+    const unknown: string[] = [];
+    const ok: string[] = [];
+    await Promise.all(
+      unique.map(async (s) => {
+        try {
+          await requireKnownSymbol(this.env, (p) => this.ctx.waitUntil(p), s);
+          ok.push(s);
+        } catch (err) {
+          if (!(err instanceof ApiError) || err.code !== 'not_found') throw err;
+          unknown.push(s);
+        }
+      }),
+    );
+    if (unknown.length > 0)
+      this.#error(conn, 'unknown_symbol', `Unknown symbols: ${unknown.join(', ')}.`, id, unknown);
+    return unique.filter((s) => ok.includes(s));
+  }
+
+  /** Adds channels for symbols; returns the symbols this gateway newly needs from rooms. */
+  #addSubs(conn: Connection, symbols: string[], channels: Channel[]): Set<string> {
+    const mask = maskOf(channels);
+    const fresh = new Set<string>();
+    for (const s of symbols) {
+      conn.subs.set(s, (conn.subs.get(s) ?? 0) | mask);
+      this.#subs.set(conn.meta.id, s, conn.subs.get(s) ?? mask);
+      conn.syncing.set(s, conn.syncing.get(s) ?? []);
+      let set = this.#bySymbol.get(s);
+      if (!set) {
+        set = new Set();
+        this.#bySymbol.set(s, set);
+        fresh.add(s);
+      }
+      set.add(conn);
+    }
+    return fresh;
+  }
+
+  async #onSubscribe(conn: Connection, f: SubscribeFrame): Promise<void> {
+    const symbols = await this.#admit(conn, f.symbols, f.id);
+    if (!symbols || symbols.length === 0) return;
+    const fresh = this.#addSubs(conn, symbols, f.channels);
+    this.#send(conn, subscriptionsFrame({ op: 'subscribe', id: f.id, subscriptions: conn.subscriptions() }));
+    await Promise.all(
+      symbols.map(async (symbol) => {
+        try {
+          const room = roomFor(this.env, symbol);
+          const snap = fresh.has(symbol)
+            ? await room.attach(symbol, this.#name)
+            : await room.snapshot(symbol);
+          if (fresh.has(symbol) && !this.#lastSeq.has(symbol)) this.#lastSeq.set(symbol, snap.seq);
+          const frame = await buildSnapshot(this.env, symbol, snap, {
+            channels: f.channels,
+            count: f.bars ?? STREAM_LIMITS.snapshotBars,
+            reset: false,
+          });
+          this.#send(conn, snapshotFrame(frame));
+          this.#synced(conn, symbol, snap.seq);
+        } catch (err) {
+          this.#synced(conn, symbol, 0);
+          throw err;
+        }
+      }),
+    );
+  }
+
+  async #onResume(conn: Connection, f: ResumeFrame): Promise<void> {
+    const symbols = await this.#admit(conn, Object.keys(f.from), f.id);
+    if (!symbols || symbols.length === 0) return;
+    const fresh = this.#addSubs(conn, symbols, f.channels);
+    this.#send(conn, subscriptionsFrame({ op: 'resume', id: f.id, subscriptions: conn.subscriptions() }));
+    const mask = maskOf(f.channels);
+    await Promise.all(
+      symbols.map(async (symbol) => {
+        const after = f.from[symbol] ?? 0;
+        try {
+          const room = roomFor(this.env, symbol);
+          if (fresh.has(symbol)) {
+            const snap = await room.attach(symbol, this.#name);
+            if (!this.#lastSeq.has(symbol)) this.#lastSeq.set(symbol, snap.seq);
+          }
+          const r = await room.replay(symbol, after);
+          if (r.kind === 'messages') {
+            const wanted = r.messages.filter((m) => inMask(mask, m.ch));
+            for (let i = 0; i < wanted.length; i += REPLAY_CHUNK) {
+              const frame = dataFrame(wanted.slice(i, i + REPLAY_CHUNK));
+              if (this.#send(conn, frame)) conn.sent(frame.length);
+            }
+            this.#synced(conn, symbol, Math.max(after, r.seq));
+          } else {
+            const snap = await room.snapshot(symbol);
+            const frame = await buildSnapshot(this.env, symbol, snap, {
+              channels: f.channels,
+              count: STREAM_LIMITS.snapshotBars,
+              reset: true,
+            });
+            this.#send(conn, snapshotFrame(frame));
+            this.#synced(conn, symbol, snap.seq);
+          }
+        } catch (err) {
+          this.#synced(conn, symbol, after);
+          throw err;
+        }
+      }),
+    );
+  }
+
+  /** Ends the hold on live messages for `symbol` once the snapshot or replay up to `seq` was sent. */
+  #synced(conn: Connection, symbol: string, seq: number): void {
+    const held = conn.syncing.get(symbol) ?? [];
+    conn.syncing.delete(symbol);
+    conn.floor.set(symbol, seq);
+    const after = held.filter((m) => m.seq > seq);
+    const mask = conn.subs.get(symbol);
+    if (after.length > 0 && mask) this.#deliverTo(conn, symbol, after, mask);
+  }
+
+  async #onUnsubscribe(conn: Connection, f: UnsubscribeFrame): Promise<void> {
+    const remove = maskOf(f.channels ?? ['trades', 'quotes', 'bars']);
+    for (const s of new Set(f.symbols)) {
+      const mask = conn.subs.get(s);
+      if (mask === undefined) continue;
+      const left = mask & ~remove;
+      if (left === 0) this.#unsubscribe(conn, s);
+      else {
+        conn.subs.set(s, left);
+        this.#subs.set(conn.meta.id, s, left);
+      }
+      for (const [key, m] of conn.pending)
+        if (m.symbol === s && !inMask(left, m.ch)) conn.pending.delete(key);
+    }
+    this.#send(
+      conn,
+      subscriptionsFrame({ op: 'unsubscribe', id: f.id, subscriptions: conn.subscriptions() }),
+    );
+  }
+
+  #unsubscribe(conn: Connection, symbol: string): void {
+    conn.subs.delete(symbol);
+    conn.floor.delete(symbol);
+    conn.syncing.delete(symbol);
+    this.#subs.remove(conn.meta.id, symbol);
+    const set = this.#bySymbol.get(symbol);
+    set?.delete(conn);
+    if (set && set.size === 0) {
+      this.#bySymbol.delete(symbol);
+      this.#lastSeq.delete(symbol);
+      roomFor(this.env, symbol)
+        .detach(symbol, this.#name)
+        .catch((err: unknown) => this.#log.warn('room detach failed', { symbol, error: String(err) }));
+    }
+  }
+
+  async #fillGap(symbol: string, upTo: number): Promise<void> {
+    const last = this.#lastSeq.get(symbol);
+    if (last === undefined || upTo <= last + 1) return;
+    const r = await roomFor(this.env, symbol).replay(symbol, last);
+    if (r.kind === 'messages')
+      this.#fanOut(
+        symbol,
+        r.messages.filter((m) => m.seq < upTo),
+      );
+    // Too old to replay: skip ahead; each socket's client notices the seq jump and resumes itself.
+    else this.#lastSeq.set(symbol, upTo - 1);
+  }
+
+  #fanOut(symbol: string, batch: WireMessage[]): void {
+    const set = this.#bySymbol.get(symbol);
+    if (!set) return;
+    const last = this.#lastSeq.get(symbol) ?? 0;
+    const fresh = (batch[0]?.seq ?? 0) > last ? batch : batch.filter((m) => m.seq > last);
+    const top = fresh.at(-1);
+    if (!top) return;
+    this.#lastSeq.set(symbol, top.seq);
+    // Per channel set: the selected messages and their frame, built once for all sockets.
+    const byMask = new Map<number, { selected: WireMessage[]; frame: string }>();
+    for (const conn of set) {
+      const mask = conn.subs.get(symbol);
+      if (!mask) continue;
+      const held = conn.syncing.get(symbol);
+      if (held) {
+        held.push(...fresh);
+        continue;
+      }
+      const floor = conn.floor.get(symbol);
+      if (floor !== undefined) {
+        if (top.seq <= floor) continue;
+        if ((fresh[0]?.seq ?? 0) <= floor) {
+          this.#deliverTo(
+            conn,
+            symbol,
+            fresh.filter((m) => m.seq > floor),
+            mask,
+          );
+          continue;
+        }
+        conn.floor.delete(symbol);
+      }
+      let shared = byMask.get(mask);
+      if (!shared) {
+        const selected = mask === 7 ? fresh : fresh.filter((m) => inMask(mask, m.ch));
+        shared = { selected, frame: selected.length > 0 ? dataFrame(selected) : '' };
+        byMask.set(mask, shared);
+      }
+      if (shared.frame) this.#sendData(conn, symbol, shared.selected, shared.frame);
+    }
+  }
+
+  /** Sends the socket's channels of `messages` as one frame (see `#sendData`). */
+  #deliverTo(conn: Connection, symbol: string, messages: WireMessage[], mask: number): void {
+    const selected = mask === 7 ? messages : messages.filter((m) => inMask(mask, m.ch));
+    if (selected.length > 0) this.#sendData(conn, symbol, selected, dataFrame(selected));
+  }
+
+  /** Sends a data frame, or conflates its messages if the socket is behind. */
+  #sendData(conn: Connection, symbol: string, selected: WireMessage[], frame: string): void {
+    if (conn.behind || conn.pending.size > 0) {
+      for (const m of selected) conn.pending.set(`${symbol}|${m.ch}`, { ...m, symbol });
+      conn.skipped += selected.length;
+      const now = Date.now();
+      conn.behindSince ??= now;
+      if (conn.skipped > FLOW.closeAfterSkipped || now - conn.behindSince > FLOW.closeAfterMs) {
+        this.#close(
+          conn,
+          CloseCode.slowConsumer,
+          'slow_consumer',
+          'The socket fell too far behind; reconnect and resume.',
+        );
+      }
+      return;
+    }
+    if (this.#send(conn, frame)) conn.sent(frame.length);
+  }
+
+  #error(conn: Connection, code: StreamErrorCode, message: string, id?: string, symbols?: string[]): void {
+    this.#send(
+      conn,
+      errorFrame({ code, message, ...(id === undefined ? {} : { id }), ...(symbols ? { symbols } : {}) }),
+    );
+  }
+
+  #close(conn: Connection, code: number, errorCode: StreamErrorCode, message: string): void {
+    this.#error(conn, errorCode, message);
+    try {
+      conn.ws.close(code, errorCode);
+    } catch {
+      // already closing
+    }
+    this.#drop(conn.ws);
+  }
+
+  #send(conn: Connection, frame: string): boolean {
+    try {
+      conn.ws.send(frame);
+      return true;
+    } catch {
+      this.#drop(conn.ws);
+      return false;
+    }
+  }
+
+  /** Rebuilds the in-memory index from live sockets and stored subscriptions after a wake-up. */
+  #index(): void {
+    if (this.#indexed) return;
+    this.#indexed = true;
+    const stored = this.#subs.all();
+    const live = new Set<string>();
+    for (const ws of this.ctx.getWebSockets()) {
+      const conn = this.#conn(ws, stored.get(this.#meta(ws)?.id ?? ''));
+      if (conn) live.add(conn.meta.id);
+    }
+    this.#subs.retain(live);
+  }
+
+  #meta(ws: WebSocket): ConnAttachment | null {
+    const parsed = ConnAttachment.safeParse(ws.deserializeAttachment());
+    return parsed.success ? parsed.data : null;
+  }
+
+  #conn(ws: WebSocket, subs?: Map<string, number>): Connection | undefined {
+    const known = this.#conns.get(ws);
+    if (known) return known;
+    this.#index();
+    const again = this.#conns.get(ws);
+    if (again) return again;
+    const meta = this.#meta(ws);
+    if (!meta) {
+      ws.close(CloseCode.serviceRestart, 'state lost');
+      return undefined;
+    }
+    if (!this.#name) this.#name = meta.gateway;
+    const conn = new Connection(ws, meta);
+    this.#conns.set(ws, conn);
+    for (const [symbol, mask] of subs ?? []) {
+      conn.subs.set(symbol, mask);
+      let set = this.#bySymbol.get(symbol);
+      if (!set) {
+        set = new Set();
+        this.#bySymbol.set(symbol, set);
+      }
+      set.add(conn);
+    }
+    return conn;
+  }
+
+  #drop(ws: WebSocket): void {
+    const conn = this.#conns.get(ws);
+    if (!conn) return;
+    this.#conns.delete(ws);
+    for (const symbol of [...conn.subs.keys()]) this.#unsubscribe(conn, symbol);
+    this.#subs.removeConn(conn.meta.id);
+  }
+}
+
+function byteLength(s: string): number {
+  // Every UTF-16 unit is at most 3 UTF-8 bytes: only count exactly when it could matter.
+  return s.length * 3 <= STREAM_LIMITS.maxFrameBytes ? s.length : new TextEncoder().encode(s).length;
+}

@@ -1,0 +1,81 @@
+import type { OhlcvRow } from '../../engine/data/bars';
+import type { Quote } from '../../schema/contracts/market';
+
+const DAY = 86_400_000;
+
+/** The latest trade, quote and session statistics of one symbol. Pure: no storage, no I/O. */
+export class MarketState {
+  quote: Quote;
+
+  constructor(symbol: string, saved: Quote | null) {
+    this.quote = saved ?? {
+      symbol,
+      seq: 0,
+      ts: 0,
+      last: null,
+      lastSize: null,
+      bid: null,
+      bidSize: null,
+      ask: null,
+      askSize: null,
+      dayOpen: null,
+      dayHigh: null,
+      dayLow: null,
+      dayVolume: null,
+      prevClose: null,
+    };
+  }
+
+  onTrade(seq: number, ts: number, price: number, size: number): void {
+    const q = this.quote;
+    this.rollDay(ts);
+    q.seq = seq;
+    q.ts = Math.max(q.ts, ts);
+    q.last = price;
+    q.lastSize = size;
+    q.dayOpen ??= price;
+    q.dayHigh = q.dayHigh === null ? price : Math.max(q.dayHigh, price);
+    q.dayLow = q.dayLow === null ? price : Math.min(q.dayLow, price);
+    q.dayVolume = (q.dayVolume ?? 0) + size;
+  }
+
+  onQuote(seq: number, ts: number, bid: number, bidSize: number, ask: number, askSize: number): void {
+    const q = this.quote;
+    q.seq = seq;
+    q.ts = Math.max(q.ts, ts);
+    q.bid = bid;
+    q.bidSize = bidSize;
+    q.ask = ask;
+    q.askSize = askSize;
+  }
+
+  /** Seeds previous close and the day's figures from stored bars when the room first wakes. */
+  seedFromBars(lastDaily: OhlcvRow | null, today: OhlcvRow | null): void {
+    const q = this.quote;
+    if (q.seq > 0) return;
+    if (today) {
+      q.dayOpen = today.open;
+      q.dayHigh = today.high;
+      q.dayLow = today.low;
+      q.dayVolume = today.volume;
+      q.last = today.close;
+      q.ts = today.time;
+    }
+    if (lastDaily) {
+      q.prevClose = lastDaily.close;
+      q.last ??= lastDaily.close;
+      if (!q.ts) q.ts = lastDaily.time;
+    }
+  }
+
+  private rollDay(ts: number): void {
+    const q = this.quote;
+    if (q.ts && Math.floor(q.ts / DAY) !== Math.floor(ts / DAY) && ts > q.ts) {
+      q.prevClose = q.last;
+      q.dayOpen = null;
+      q.dayHigh = null;
+      q.dayLow = null;
+      q.dayVolume = 0;
+    }
+  }
+}

@@ -1,0 +1,304 @@
+import { DurableObject } from 'cloudflare:workers';
+import type { OhlcvRow } from '../../engine/data/bars';
+import { MinuteBarBuilder } from '../../engine/market/bar-builder';
+import type { SymbolIngestResult, Tick } from '../../schema/contracts/ingest';
+import type { Quote } from '../../schema/contracts/market';
+import type { MarketMessage } from '../../schema/contracts/stream';
+import { createLogger } from '../../workers/lib/logger';
+import { flushBars } from './bar-sink';
+import { GatewayRegistry, toWire, type WireMessage } from './fan-out';
+import { MarketState } from './market-state';
+import { SeqRing } from './ring';
+import { RoomStore } from './room-store';
+
+const FLUSH_DELAY_MS = 2_000;
+const MAX_FLUSH_BATCH = 200;
+const KEEP_MESSAGES = 50_000;
+const SEEN_RETENTION_MS = 24 * 3_600_000;
+/** Recent messages kept in memory for fast resume; older gaps are read from the SQLite log. */
+const RING_SIZE = 2_048;
+/** A resume that misses more than this gets a `reset` snapshot instead of a replay. */
+const MAX_REPLAY = 10_000;
+
+/** What a gateway needs to build a snapshot frame. */
+export interface RoomSnapshot {
+  seq: number;
+  st: number;
+  quote: Quote | null;
+  forming: OhlcvRow | null;
+  /** Closed bars not yet flushed to D1 (oldest first). */
+  unflushed: OhlcvRow[];
+}
+
+export type ReplayResult = { kind: 'messages'; messages: WireMessage[]; seq: number } | { kind: 'reset' };
+
+/**
+ * One room per symbol (`idFromName(symbol)`, symbol validated first). The room is the single
+ * writer for its symbol: it assigns the per-symbol sequence, keeps the latest quote and the
+ * forming 1-minute bar, logs messages for resume, and flushes closed bars to D1 in batches.
+ */
+export class SymbolRoom extends DurableObject<Env> {
+  #store!: RoomStore;
+  #symbol: string | null = null;
+  #seq = 0;
+  #state!: MarketState;
+  #bars!: MinuteBarBuilder;
+  #ring = new SeqRing<WireMessage>(RING_SIZE);
+  #gateways!: GatewayRegistry;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    // Initialise once before any call is delivered; a failure here must surface, not be half-applied.
+    ctx.blockConcurrencyWhile(async () => {
+      this.#store = new RoomStore(ctx.storage.sql);
+      this.#symbol = this.#store.getMeta('symbol');
+      this.#seq = Number(this.#store.getMeta('seq') ?? 0);
+      const savedQuote = this.#store.getMeta('quote');
+      this.#state = new MarketState(
+        this.#symbol ?? '',
+        savedQuote ? (JSON.parse(savedQuote) as Quote) : null,
+      );
+      const forming = this.#store.getMeta('forming');
+      this.#bars = new MinuteBarBuilder(forming ? JSON.parse(forming) : null);
+      this.#gateways = new GatewayRegistry(ctx.storage.sql, env);
+    });
+  }
+
+  /** Binds the room to its symbol on first use and refuses a different one afterwards. */
+  #bind(symbol: string): void {
+    if (this.#symbol === symbol) return;
+    if (this.#symbol !== null) throw new Error(`Room for ${this.#symbol} addressed as ${symbol}`);
+    this.#symbol = symbol;
+    this.#state.quote.symbol = symbol;
+    this.#store.setMeta('symbol', symbol);
+  }
+
+  get currentSeq(): number {
+    return this.#seq;
+  }
+
+  /**
+   * Sequences a batch of ticks for this symbol. Ticks whose `sourceId` was seen in the last
+   * 24 hours are counted as duplicates and dropped, so a relay may safely resend a batch.
+   * Everything is applied in one storage transaction: a batch is sequenced whole or not at all.
+   */
+  async ingest(symbol: string, ticks: Tick[], traceId?: string): Promise<SymbolIngestResult> {
+    this.#bind(symbol);
+    const st = Date.now();
+    const out: MarketMessage[] = [];
+    let duplicates = 0;
+    this.ctx.storage.transactionSync(() => {
+      for (const t of ticks) {
+        if (!this.#store.markSeen(t.sourceId, st)) {
+          duplicates++;
+          continue;
+        }
+        if (t.type === 'trade') {
+          const m: MarketMessage = {
+            type: 'trade',
+            symbol,
+            seq: ++this.#seq,
+            ts: t.ts,
+            st,
+            price: t.price,
+            size: t.size,
+          };
+          out.push(m);
+          this.#state.onTrade(m.seq, t.ts, t.price, t.size);
+          const { closed } = this.#bars.onTrade(t.ts, t.price, t.size);
+          if (closed) out.push(this.#closeBar(symbol, closed, st));
+        } else {
+          const m: MarketMessage = {
+            type: 'quote',
+            symbol,
+            seq: ++this.#seq,
+            ts: t.ts,
+            st,
+            bid: t.bid,
+            bidSize: t.bidSize,
+            ask: t.ask,
+            askSize: t.askSize,
+          };
+          out.push(m);
+          this.#state.onQuote(m.seq, t.ts, t.bid, t.bidSize, t.ask, t.askSize);
+        }
+      }
+      for (const m of out) this.#store.appendMessage(m);
+      this.#persistState();
+    });
+    if (out.length > 0) {
+      // Fan out first: the alarm bookkeeping is a storage round trip the subscribers need not wait for.
+      this.onSequenced(out, traceId);
+      await this.#scheduleAlarm();
+    }
+    return { accepted: ticks.length - duplicates, duplicates, lastSeq: this.#seq };
+  }
+
+  #closeBar(
+    symbol: string,
+    bar: { time: number; open: number; high: number; low: number; close: number; volume: number },
+    st: number,
+  ): MarketMessage {
+    this.#store.addPendingBar(bar);
+    return {
+      type: 'bar',
+      symbol,
+      seq: ++this.#seq,
+      ts: bar.time + 60_000,
+      st,
+      tf: '1m',
+      t: bar.time,
+      o: bar.open,
+      h: bar.high,
+      l: bar.low,
+      c: bar.close,
+      v: bar.volume,
+      final: true,
+    };
+  }
+
+  #persistState(): void {
+    this.#store.setMeta('seq', String(this.#seq));
+    this.#store.setMeta('quote', JSON.stringify(this.#state.quote));
+    this.#store.setMeta('forming', JSON.stringify(this.#bars.forming));
+  }
+
+  /**
+   * Called with every batch of newly sequenced messages, in order. The streaming layer
+   * overrides this to fan messages out to subscribers.
+   */
+  protected onSequenced(messages: MarketMessage[], _traceId?: string): void {
+    const symbol = this.#symbol;
+    if (!symbol) return;
+    const batch = messages.map(toWire);
+    for (const w of batch) this.#ring.push(w);
+    this.#gateways.push(symbol, batch);
+  }
+
+  /**
+   * Registers a gateway (fan-out shard) that has subscribers for this symbol and returns the
+   * current snapshot. Idempotent; the registration is persisted.
+   */
+  async attach(symbol: string, gateway: string): Promise<RoomSnapshot> {
+    this.#bind(symbol);
+    this.#gateways.add(gateway);
+    return this.#snapshot();
+  }
+
+  /** Unregisters a gateway whose last subscriber of this symbol left. */
+  async detach(symbol: string, gateway: string): Promise<void> {
+    this.#bind(symbol);
+    this.#gateways.remove(gateway);
+  }
+
+  /** The latest quote, forming bar, unflushed closed bars and current seq. */
+  async snapshot(symbol: string): Promise<RoomSnapshot> {
+    this.#bind(symbol);
+    return this.#snapshot();
+  }
+
+  #snapshot(): RoomSnapshot {
+    return {
+      seq: this.#seq,
+      st: Date.now(),
+      quote: this.#state.quote.seq > 0 || this.#state.quote.last !== null ? { ...this.#state.quote } : null,
+      forming: this.#bars.forming ? { ...this.#bars.forming } : null,
+      unflushed: this.#store.pendingBars(MAX_FLUSH_BATCH),
+    };
+  }
+
+  /**
+   * Messages after `after` up to the current seq: from the in-memory ring when it reaches back
+   * that far, else from the SQLite log; `reset` when the gap is too old or too large to replay.
+   */
+  async replay(symbol: string, after: number): Promise<ReplayResult> {
+    this.#bind(symbol);
+    const seq = this.#seq;
+    if (after > seq || seq - after > MAX_REPLAY) return { kind: 'reset' };
+    if (after === seq) return { kind: 'messages', messages: [], seq };
+    const fromRing = this.#ring.after(after, MAX_REPLAY);
+    if (fromRing) return { kind: 'messages', messages: fromRing, seq };
+    const logged = this.#store.messagesAfter(after, MAX_REPLAY);
+    if (logged[0]?.seq !== after + 1) return { kind: 'reset' };
+    return { kind: 'messages', messages: logged.map(toWire), seq };
+  }
+
+  /** Registered gateways and the current seq (admin diagnostics). */
+  async stats(symbol: string): Promise<{ symbol: string; seq: number; gateways: string[]; ring: number }> {
+    this.#bind(symbol);
+    return { symbol, seq: this.#seq, gateways: this.#gateways.names, ring: this.#ring.size };
+  }
+
+  /**
+   * Chaos: drops the object's in-memory state as a crash would. The caller sees the call fail;
+   * the next call starts a fresh instance from storage.
+   * https://developers.cloudflare.com/durable-objects/api/state/#abort
+   */
+  async restart(symbol: string): Promise<void> {
+    this.#bind(symbol);
+    this.ctx.abort('restart requested');
+  }
+
+  /** The latest trade and quote, or null before the first tick. */
+  async quote(symbol: string): Promise<Quote | null> {
+    this.#bind(symbol);
+    return this.#state.quote.seq > 0 ? { ...this.#state.quote } : null;
+  }
+
+  /** Messages after `seq` from the log (ascending) and the oldest seq still held. */
+  async messagesAfter(
+    symbol: string,
+    seq: number,
+    limit = 5_000,
+  ): Promise<{ messages: MarketMessage[]; oldest: number | null; seq: number }> {
+    this.#bind(symbol);
+    return {
+      messages: this.#store.messagesAfter(seq, limit),
+      oldest: this.#store.oldestSeq(),
+      seq: this.#seq,
+    };
+  }
+
+  async ping(): Promise<{ ok: true; symbol: string | null; seq: number }> {
+    return { ok: true, symbol: this.#symbol, seq: this.#seq };
+  }
+
+  /** Makes sure an alarm fires within `FLUSH_DELAY_MS` (to flush) or at the forming bar's end. */
+  async #scheduleAlarm(): Promise<void> {
+    const current = await this.ctx.storage.getAlarm();
+    const formingEnd = this.#bars.forming ? this.#bars.forming.time + 60_000 + 50 : Number.POSITIVE_INFINITY;
+    const wanted = this.#store.pendingBars(1).length > 0 ? Date.now() + FLUSH_DELAY_MS : formingEnd;
+    if (Number.isFinite(wanted) && (current === null || current > wanted))
+      await this.ctx.storage.setAlarm(wanted);
+  }
+
+  /** Closes an idle forming bar, flushes closed bars to D1, prunes the logs; re-arms while work remains. */
+  override async alarm(): Promise<void> {
+    const symbol = this.#symbol;
+    if (!symbol) return;
+    const now = Date.now();
+    const idle = this.#bars.closeThrough(now);
+    if (idle) {
+      const m = this.#closeBar(symbol, idle, now);
+      this.#store.appendMessage(m);
+      this.#persistState();
+      this.onSequenced([m]);
+    }
+    const pending = this.#store.pendingBars(MAX_FLUSH_BATCH);
+    try {
+      await flushBars(this.env, symbol, pending, this.#state.quote.seq > 0 ? this.#state.quote : null);
+      if (pending.length > 0) this.#store.removePendingBars(pending.at(-1)!.time);
+    } catch (err) {
+      createLogger({ room: symbol }).warn('bar flush failed; will retry', {
+        error: String(err),
+        pending: pending.length,
+      });
+    }
+    this.#store.prune(KEEP_MESSAGES, now - SEEN_RETENTION_MS);
+    // Keep waking while bars wait for D1 (soon) or a bar is forming (to close it when its minute ends).
+    const retryAt = this.#store.pendingBars(1).length > 0 ? now + FLUSH_DELAY_MS : Number.POSITIVE_INFINITY;
+    const formingEnd = this.#bars.forming ? this.#bars.forming.time + 60_000 + 50 : Number.POSITIVE_INFINITY;
+    const next = Math.min(retryAt, formingEnd);
+    if (Number.isFinite(next)) await this.ctx.storage.setAlarm(Math.max(next, now + 100));
+  }
+}

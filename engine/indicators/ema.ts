@@ -1,0 +1,43 @@
+import { checkPeriod, outputArray } from './output';
+
+/**
+ * Exponential moving average with alpha = 2 / (period + 1), seeded with the simple
+ * average of the first `period` values (the TA-Lib and `technicalindicators` convention),
+ * so the first value is at index `period - 1`. Leading NaN (a chained indicator's
+ * warm-up) are skipped; a NaN after the seed propagates.
+ */
+export function ema(values: Float64Array, period: number, out?: Float64Array): Float64Array {
+  checkPeriod(period);
+  return smoothed(values, period, 2 / (period + 1), outputArray(values.length, out));
+}
+
+/**
+ * Wilder's smoothing (alpha = 1 / period), seeded like {@link ema}: the average used by
+ * RSI and ATR.
+ */
+export function wilder(values: Float64Array, period: number, out?: Float64Array): Float64Array {
+  checkPeriod(period);
+  return smoothed(values, period, 1 / period, outputArray(values.length, out));
+}
+
+function smoothed(values: Float64Array, period: number, alpha: number, res: Float64Array): Float64Array {
+  const n = values.length;
+  let start = 0;
+  while (start < n && Number.isNaN(values[start])) res[start++] = Number.NaN;
+  const seedEnd = start + period - 1;
+  let sum = 0;
+  let i = start;
+  for (; i < n && i < seedEnd; i++) {
+    sum += values[i]!;
+    res[i] = Number.NaN;
+  }
+  if (i >= n) return res;
+  sum += values[i]!;
+  let prev = sum / period;
+  res[i++] = prev;
+  for (; i < n; i++) {
+    prev = (values[i]! - prev) * alpha + prev;
+    res[i] = prev;
+  }
+  return res;
+}

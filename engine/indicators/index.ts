@@ -1,0 +1,12 @@
+export { atr, trueRange } from './atr';
+export { type BollingerResult, bollinger } from './bollinger';
+export { ema, wilder } from './ema';
+export { highest, lowest } from './extremes';
+export { type MacdResult, macd } from './macd';
+export { firstValidIndex } from './output';
+export { rollingStd, zScore } from './rolling-std';
+export { rsi } from './rsi';
+export { sma } from './sma';
+export { type StochasticResult, stochastic } from './stochastic';
+export { vwap } from './vwap';
+export { wma } from './wma';

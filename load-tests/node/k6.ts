@@ -1,0 +1,34 @@
+/**
+ * `npm run loadtest:websocket|loadtest:chaos|loadtest:api`: runs the k6 script when k6 is
+ * installed; otherwise explains how to get it and exits 0 (the Node harness measures the same
+ * scenarios: `npm run loadtest:local`).
+ */
+import { spawnSync } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const SCRIPTS: Record<string, string> = {
+  websocket: 'k6-websocket-test.js',
+  chaos: 'chaos-test.js',
+  api: 'api-slo-test.js',
+};
+
+const which = process.argv[2] ?? '';
+const script = SCRIPTS[which];
+if (!script) {
+  console.error(`usage: tsx load-tests/node/k6.ts <${Object.keys(SCRIPTS).join('|')}>`);
+  process.exit(2);
+}
+const path = join(dirname(fileURLToPath(import.meta.url)), '..', script);
+if (spawnSync('k6', ['version'], { stdio: 'ignore' }).status !== 0) {
+  console.log(`k6 is not installed, so ${script} was not run.
+Install k6 (https://grafana.com/docs/k6/latest/set-up/install-k6/), e.g.
+  brew install k6            # macOS
+  sudo apt-get install k6    # Debian/Ubuntu after adding the k6 apt repository
+  docker run --rm --network host -v "$PWD/load-tests:/scripts" -e BASE_URL -e API_KEY grafana/k6 run /scripts/${script}
+then: BASE_URL=http://127.0.0.1:8787 API_KEY=sk_… npm run loadtest:${which}
+Without k6, the same scenarios run in Node: npm run loadtest:local`);
+  process.exit(0);
+}
+const res = spawnSync('k6', ['run', path], { stdio: 'inherit', env: process.env });
+process.exit(res.status ?? 1);

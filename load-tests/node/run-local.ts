@@ -1,0 +1,110 @@
+/**
+ * `npm run loadtest:local`: the k6 scenarios measured in Node against a wrangler dev this script
+ * starts itself (fresh seeded state, simulator on), bounded in count and time, then a table of
+ * p50/p95/p99 and error rates against each SLO. Against a running deployment instead:
+ * BASE_URL=… API_KEY=sk_admin… npm run loadtest:local. DURATION_SECONDS (default 8) per scenario;
+ * ONLY=api,ws,chaos picks scenarios. Exit code 1 only with STRICT=1 and a missed objective.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePort, preparePlatform, type RunningPlatform, startWrangler } from '../../scripts/lib/platform';
+import {
+  backtests,
+  chaos,
+  marketData,
+  passes,
+  predictions,
+  type Row,
+  type Target,
+  websocket,
+} from './scenarios';
+import { errorRate } from './stats';
+
+const seconds = Math.min(60, Math.max(2, Number(process.env.DURATION_SECONDS ?? 8)));
+const durationMs = seconds * 1000;
+const only = new Set((process.env.ONLY ?? 'api,ws,chaos').split(',').map((s) => s.trim()));
+
+function fmtMs(n: number): string {
+  return Number.isFinite(n) ? `${n.toFixed(1)} ms` : '—';
+}
+
+export function table(rows: Row[]): string {
+  const head = [
+    'scenario',
+    'n',
+    'ok',
+    '4xx',
+    'p50',
+    'p95',
+    'p99',
+    '5xx',
+    'err %',
+    'SLO p95',
+    'SLO err',
+    'verdict',
+    'note',
+  ];
+  const body = rows.map((r) => [
+    r.scenario,
+    String(r.summary.count),
+    String(r.summary.ok),
+    String(r.summary.count - r.summary.ok - r.summary.serverErrors - r.summary.failed),
+    fmtMs(r.summary.p50),
+    fmtMs(r.summary.p95),
+    fmtMs(r.summary.p99),
+    String(r.summary.serverErrors),
+    (errorRate(r.summary) * 100).toFixed(2),
+    `< ${r.p95Slo} ms`,
+    `≤ ${(r.errorSlo * 100).toFixed(1)} %`,
+    passes(r) ? 'PASS' : 'MISS',
+    [r.note, r.summary.dropped ? `${r.summary.dropped} dropped` : ''].filter(Boolean).join('; '),
+  ]);
+  const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => (b[i] ?? '').length)));
+  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join(' | ');
+  return [line(head), widths.map((w) => '-'.repeat(w)).join('-|-'), ...body.map(line)].join('\n');
+}
+
+async function main(): Promise<void> {
+  let platform: RunningPlatform | null = null;
+  let persistTo: string | null = null;
+  let target: Target;
+  if (process.env.BASE_URL && process.env.API_KEY) {
+    target = { baseUrl: process.env.BASE_URL.replace(/\/$/, ''), key: process.env.API_KEY };
+  } else {
+    persistTo = mkdtempSync(join(tmpdir(), 'skippy-load-'));
+    console.log('Preparing a fresh seeded platform…');
+    const seed = await preparePlatform(persistTo);
+    const admin = seed.keys.find((k) => k.scopes.includes('admin'));
+    if (!admin) throw new Error('no admin demo key');
+    platform = await startWrangler({
+      port: await freePort(),
+      persistTo,
+      vars: { SIMULATOR_ENABLED: 'true' },
+      timeoutMs: 120_000,
+    });
+    target = { baseUrl: platform.url, key: admin.key };
+    console.log(`wrangler dev on ${platform.url}; ${seconds} s per scenario`);
+  }
+  const rows: Row[] = [];
+  try {
+    if (only.has('api')) {
+      rows.push(await marketData(target, 20, durationMs));
+      rows.push(await predictions(target, 10, durationMs));
+      rows.push(await backtests(target, 2, durationMs));
+    }
+    if (only.has('ws')) rows.push(await websocket(target, 20, durationMs));
+    if (only.has('chaos')) rows.push(await chaos(target, 20, durationMs));
+  } finally {
+    await platform?.stop();
+    if (persistTo) rmSync(persistTo, { recursive: true, force: true });
+  }
+  console.log(`\n${table(rows)}\n`);
+  console.log('Local figures: one workerd on a shared machine, not the edge; compare trends, not absolutes.');
+  if (process.env.STRICT === '1' && !rows.every(passes)) process.exitCode = 1;
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exitCode = 1;
+});

@@ -1,0 +1,185 @@
+import WebSocket from 'ws';
+import { BACKTEST_BODY, SLO, SYMBOLS } from '../lib/slo.js';
+import { constantArrivalRate, timedFetch } from './open-model';
+import { errorRate, type Outcome, type Summary, summarize } from './stats';
+
+export interface Target {
+  baseUrl: string;
+  /** A key with every scope the scenarios need (admin), on the `high` rate-limit tier. */
+  key: string;
+}
+
+export interface Row {
+  scenario: string;
+  summary: Summary;
+  p95Slo: number;
+  errorSlo: number;
+  note?: string;
+}
+
+export function passes(row: Row): boolean {
+  return row.summary.count > 0 && row.summary.p95 < row.p95Slo && errorRate(row.summary) <= row.errorSlo;
+}
+
+const auth = (t: Target, extra: Record<string, string> = {}) => ({
+  authorization: `Bearer ${t.key}`,
+  ...extra,
+});
+
+async function run(
+  name: string,
+  p95Slo: number,
+  errorSlo: number,
+  rate: number,
+  durationMs: number,
+  fn: (i: number) => Promise<Outcome>,
+): Promise<Row> {
+  const { outcomes, dropped } = await constantArrivalRate({ rate, durationMs, maxInFlight: 64, run: fn });
+  return { scenario: name, summary: summarize(outcomes, dropped), p95Slo, errorSlo };
+}
+
+export function marketData(t: Target, rate: number, durationMs: number): Promise<Row> {
+  return run(
+    'market data (symbols, quotes, bars)',
+    SLO.marketDataP95Ms,
+    SLO.criticalErrorRate,
+    rate,
+    durationMs,
+    (i) => {
+      const s = SYMBOLS[i % SYMBOLS.length];
+      const path =
+        i % 3 === 0
+          ? '/api/v1/symbols'
+          : i % 3 === 1
+            ? `/api/v1/quotes/${s}`
+            : `/api/v1/bars/${s}?timeframe=1d&limit=100`;
+      return timedFetch(`${t.baseUrl}${path}`, { headers: auth(t) });
+    },
+  );
+}
+
+export function predictions(t: Target, rate: number, durationMs: number): Promise<Row> {
+  return run('predictions', SLO.predictionsP95Ms, SLO.criticalErrorRate, rate, durationMs, (i) =>
+    timedFetch(`${t.baseUrl}/api/v1/predictions/${SYMBOLS[i % SYMBOLS.length]}?horizon=1d`, {
+      headers: auth(t),
+    }),
+  );
+}
+
+export function backtests(t: Target, rate: number, durationMs: number): Promise<Row> {
+  return run('backtests (inline)', SLO.backtestsP95Ms, SLO.criticalErrorRate, rate, durationMs, () =>
+    timedFetch(`${t.baseUrl}/api/v1/backtests`, {
+      method: 'POST',
+      headers: auth(t, { 'content-type': 'application/json' }),
+      body: JSON.stringify(BACKTEST_BODY),
+    }),
+  );
+}
+
+/** Reads under `faultRate` D1 failures; half skip fresh cache copies so they reach D1. */
+export async function chaos(t: Target, rate: number, durationMs: number, faultRate = 0.2): Promise<Row> {
+  for (const s of SYMBOLS)
+    await timedFetch(`${t.baseUrl}/api/v1/bars/${s}?timeframe=1d&limit=100`, { headers: auth(t) });
+  await timedFetch(`${t.baseUrl}/api/v1/symbols`, { headers: auth(t) });
+  const put = await fetch(`${t.baseUrl}/api/v1/admin/faults`, {
+    method: 'PUT',
+    headers: auth(t, { 'content-type': 'application/json' }),
+    body: JSON.stringify({ d1ErrorRate: faultRate, durationSeconds: Math.ceil(durationMs / 1000) + 60 }),
+  });
+  if (put.status !== 200) throw new Error(`could not inject faults: HTTP ${put.status}`);
+  try {
+    const row = await run(
+      `chaos: reads with ${Math.round(faultRate * 100)} % D1 failures`,
+      SLO.marketDataP95Ms * 5,
+      SLO.chaosServerErrorRate,
+      rate,
+      durationMs,
+      (i) => {
+        const s = SYMBOLS[i % SYMBOLS.length];
+        const path = i % 3 === 0 ? '/api/v1/symbols' : `/api/v1/bars/${s}?timeframe=1d&limit=100`;
+        return timedFetch(`${t.baseUrl}${path}`, {
+          headers: auth(t, i % 2 === 0 ? { 'cache-control': 'no-cache' } : {}),
+        });
+      },
+    );
+    row.note = `${row.summary.stale} stale answers`;
+    return row;
+  } finally {
+    await fetch(`${t.baseUrl}/api/v1/admin/faults`, { method: 'DELETE', headers: auth(t) });
+  }
+}
+
+/**
+ * `sockets` WebSocket clients subscribed to the demo symbols for `durationMs`; each message's
+ * delivery latency is its receive time minus its server timestamp `st` (same host clock).
+ */
+export async function websocket(t: Target, sockets: number, durationMs: number): Promise<Row> {
+  const outcomes: Outcome[] = [];
+  let failures = 0;
+  const url = `${t.baseUrl.replace(/^http/, 'ws')}/api/v1/stream`;
+  const clients = await Promise.all(
+    Array.from({ length: sockets }, (_, n) =>
+      new Promise<WebSocket | null>((resolve) => {
+        const ws = new WebSocket(url, { headers: auth(t) });
+        const timer = setTimeout(() => {
+          ws.terminate();
+          resolve(null);
+        }, 15_000);
+        let unacked = 0;
+        ws.on('open', () => {
+          clearTimeout(timer);
+          const a = SYMBOLS[n % SYMBOLS.length];
+          const b = SYMBOLS[(n + 1) % SYMBOLS.length];
+          ws.send(
+            JSON.stringify({ type: 'subscribe', symbols: [a, b], channels: ['trades', 'quotes'], bars: 0 }),
+          );
+          resolve(ws);
+        });
+        ws.on('message', (data) => {
+          const now = Date.now();
+          let frame: unknown;
+          try {
+            frame = JSON.parse(data.toString());
+          } catch {
+            return;
+          }
+          if (!isDataFrame(frame)) return;
+          for (const m of frame.messages) outcomes.push({ ms: now - m.st, status: 200 });
+          if (++unacked >= 8) {
+            ws.send(JSON.stringify({ type: 'ack', frames: unacked }));
+            unacked = 0;
+          }
+        });
+        ws.on('error', () => {
+          clearTimeout(timer);
+          resolve(null);
+        });
+      }).then((ws) => {
+        if (!ws) failures++;
+        return ws;
+      }),
+    ),
+  );
+  await new Promise((r) => setTimeout(r, durationMs));
+  for (const ws of clients) ws?.close(1000);
+  const summary = summarize(outcomes);
+  summary.failed += failures;
+  return {
+    scenario: `websocket delivery (${sockets} sockets)`,
+    summary,
+    p95Slo: SLO.wsDeliveryP95Ms,
+    errorSlo: 0,
+    note: failures ? `${failures} sockets failed to open` : `${outcomes.length} messages`,
+  };
+}
+
+function isDataFrame(f: unknown): f is { type: 'data'; messages: Array<{ st: number }> } {
+  if (typeof f !== 'object' || f === null || !('type' in f) || f.type !== 'data' || !('messages' in f))
+    return false;
+  return (
+    Array.isArray(f.messages) &&
+    f.messages.every(
+      (m: unknown) => typeof m === 'object' && m !== null && 'st' in m && typeof m.st === 'number',
+    )
+  );
+}

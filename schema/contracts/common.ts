@@ -1,0 +1,57 @@
+import { z } from '@hono/zod-openapi';
+
+/** Exchange-style tickers: upper-case letters, digits, `.` and `-` (BRK.B, BTC-USD). */
+export const SymbolCode = z
+  .string()
+  .regex(/^[A-Z0-9][A-Z0-9.-]{0,14}$/, 'Symbol must be 1–15 characters of A–Z, 0–9, "." or "-", starting with a letter or digit.')
+  .openapi({ example: 'AAPL' });
+export type SymbolCode = z.infer<typeof SymbolCode>;
+
+export const SymbolParam = z.object({
+  symbol: SymbolCode.openapi({ param: { name: 'symbol', in: 'path' } }),
+});
+
+export const Timeframe = z.enum(['1m', '5m', '15m', '1h', '1d']).openapi({ example: '1d' });
+export type Timeframe = z.infer<typeof Timeframe>;
+
+/** Accepts epoch milliseconds or an ISO-8601 date/time; yields epoch milliseconds. */
+export const Instant = z
+  .union([
+    z.coerce
+      .number()
+      .int()
+      .min(0)
+      .max(8_640_000_000_000),
+    z.iso.datetime({ offset: true }).transform((s) => Date.parse(s)),
+    z.iso.date().transform((s) => Date.parse(`${s}T00:00:00Z`)),
+  ])
+  .openapi({ type: 'string', example: '2026-01-02T00:00:00Z', description: 'Epoch milliseconds or ISO-8601.' });
+
+export const ErrorBody = z
+  .object({
+    error: z.object({
+      code: z.string().openapi({ example: 'validation_failed' }),
+      message: z.string(),
+      details: z.unknown().optional(),
+      traceId: z.string().openapi({ example: '4bf92f3577b34da6a3ce929d0e0e4736' }),
+    }),
+  })
+  .openapi('Error');
+
+export function errorResponses(...codes: Array<400 | 401 | 403 | 404 | 409 | 413 | 415 | 422 | 429 | 503>) {
+  const descriptions: Record<number, string> = {
+    400: 'Invalid input',
+    401: 'Missing or invalid API key',
+    403: 'Key lacks the required scope',
+    404: 'Not found',
+    409: 'Conflict',
+    413: 'Body too large',
+    415: 'Unsupported content type',
+    422: 'Well-formed but not processable',
+    429: 'Rate limited',
+    503: 'A dependency is unavailable',
+  };
+  return Object.fromEntries(
+    codes.map((code) => [code, { description: descriptions[code]!, content: { 'application/json': { schema: ErrorBody } } }]),
+  );
+}

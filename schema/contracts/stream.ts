@@ -1,0 +1,264 @@
+import { z } from '@hono/zod-openapi';
+import { SymbolCode } from './common';
+
+/**
+ * Market-data messages as a room sequences them. `seq` is per symbol and never repeats or goes
+ * back; `ts` is the feed's event time and `st` the server time at which the room sequenced it.
+ */
+const Envelope = z.object({
+  symbol: SymbolCode,
+  seq: z.number().int().positive(),
+  ts: z.number().int(),
+  st: z.number().int(),
+});
+
+export const TradeMessage = Envelope.extend({
+  type: z.literal('trade'),
+  price: z.number(),
+  size: z.number(),
+});
+export const QuoteMessage = Envelope.extend({
+  type: z.literal('quote'),
+  bid: z.number(),
+  bidSize: z.number(),
+  ask: z.number(),
+  askSize: z.number(),
+});
+export const BarMessage = Envelope.extend({
+  type: z.literal('bar'),
+  tf: z.literal('1m'),
+  t: z.number().int(),
+  o: z.number(),
+  h: z.number(),
+  l: z.number(),
+  c: z.number(),
+  v: z.number(),
+  /** True once the bar's minute has closed; the last message for a bar always has `final: true`. */
+  final: z.boolean(),
+});
+export const MarketMessage = z.discriminatedUnion('type', [TradeMessage, QuoteMessage, BarMessage]);
+export type TradeMessage = z.infer<typeof TradeMessage>;
+export type QuoteMessage = z.infer<typeof QuoteMessage>;
+export type BarMessage = z.infer<typeof BarMessage>;
+export type MarketMessage = z.infer<typeof MarketMessage>;
+
+export const Channel = z.enum(['trades', 'quotes', 'bars']);
+export type Channel = z.infer<typeof Channel>;
+
+export function channelOf(m: MarketMessage): Channel {
+  return m.type === 'trade' ? 'trades' : m.type === 'quote' ? 'quotes' : 'bars';
+}
+
+// ---------------------------------------------------------------------------------------------
+// WebSocket protocol (`GET /api/v1/stream`), documented with examples in docs/streaming.md.
+// Every frame is one JSON text message. The server parses each client frame with `ClientFrame`.
+// ---------------------------------------------------------------------------------------------
+
+/** Limits the gateway enforces per socket; echoed in the `welcome` frame. */
+export const STREAM_LIMITS = {
+  /** Largest client frame accepted; bigger ones close the socket with 1009. */
+  maxFrameBytes: 16 * 1024,
+  /** Distinct symbols one socket may subscribe to. */
+  maxSymbols: 100,
+  /** Symbols one subscribe/unsubscribe/resume frame may name (more than `maxSymbols`, so that an over-limit request gets `too_many_subscriptions`). */
+  maxSymbolsPerFrame: 200,
+  /** Client frames per second (token bucket) and the burst allowed above it. */
+  framesPerSecond: 10,
+  frameBurst: 20,
+  /** Tokens an `ack` frame costs (written exactly as `{"type":"ack",…`), so acks never starve requests. */
+  ackCost: 0.1,
+  /** A client acknowledges data frames with `{type:'ack', frames:n}` at least every this many frames… */
+  ackEvery: 32,
+  /** …or once this many bytes of data frames arrived since the last ack, whichever comes first. */
+  ackBytes: 64 * 1024,
+  /** Recent 1-minute bars included in a snapshot by default, and the most a client may ask for. */
+  snapshotBars: 30,
+  maxSnapshotBars: 500,
+} as const;
+
+const Symbols = z.array(SymbolCode).min(1).max(STREAM_LIMITS.maxSymbolsPerFrame);
+const Channels = z.array(Channel).min(1).max(3);
+const RequestId = z.string().max(64).optional();
+
+export const SubscribeFrame = z
+  .object({
+    type: z.literal('subscribe'),
+    id: RequestId,
+    symbols: Symbols,
+    channels: Channels.default(['trades', 'quotes', 'bars']),
+    /** Recent closed 1-minute bars to include in the snapshot (0 for none). */
+    bars: z.number().int().min(0).max(STREAM_LIMITS.maxSnapshotBars).optional(),
+  })
+  .strict();
+export const UnsubscribeFrame = z
+  .object({
+    type: z.literal('unsubscribe'),
+    id: RequestId,
+    symbols: Symbols,
+    /** Channels to drop; all of the symbol's channels when absent. */
+    channels: Channels.optional(),
+  })
+  .strict();
+export const ResumeFrame = z
+  .object({
+    type: z.literal('resume'),
+    id: RequestId,
+    /** The last seq the client processed, per symbol. */
+    from: z.record(SymbolCode, z.number().int().min(0)).refine((r) => {
+      const n = Object.keys(r).length;
+      return n >= 1 && n <= STREAM_LIMITS.maxSymbolsPerFrame;
+    }, `1 to ${STREAM_LIMITS.maxSymbolsPerFrame} symbols`),
+    channels: Channels.default(['trades', 'quotes', 'bars']),
+  })
+  .strict();
+/** Flow control: the number of data frames processed since the previous ack. */
+export const AckFrame = z
+  .object({ type: z.literal('ack'), frames: z.number().int().min(1).max(1_000_000) })
+  .strict();
+export const ClientFrame = z.discriminatedUnion('type', [
+  SubscribeFrame,
+  UnsubscribeFrame,
+  ResumeFrame,
+  AckFrame,
+]);
+export type SubscribeFrame = z.infer<typeof SubscribeFrame>;
+export type UnsubscribeFrame = z.infer<typeof UnsubscribeFrame>;
+export type ResumeFrame = z.infer<typeof ResumeFrame>;
+export type AckFrame = z.infer<typeof AckFrame>;
+export type ClientFrame = z.infer<typeof ClientFrame>;
+
+/** Heartbeat strings answered by the runtime itself, without waking a hibernated object. */
+export const HEARTBEAT = { ping: '{"type":"ping"}', pong: '{"type":"pong"}' } as const;
+
+/** Close codes (4000–4999 are application codes, RFC 6455 §7.4.2). */
+export const CloseCode = {
+  normal: 1000,
+  goingAway: 1001,
+  messageTooBig: 1009,
+  serviceRestart: 1012,
+  authFailed: 4001,
+  badMessage: 4002,
+  rateLimited: 4008,
+  slowConsumer: 4009,
+} as const;
+
+export const StreamErrorCode = z.enum([
+  'bad_message',
+  'unknown_type',
+  'unknown_symbol',
+  'too_many_subscriptions',
+  'rate_limited',
+  'slow_consumer',
+  'auth_failed',
+  'message_too_big',
+  'internal',
+]);
+export type StreamErrorCode = z.infer<typeof StreamErrorCode>;
+
+/** Subscription set: symbol → channels. */
+export const Subscriptions = z.record(SymbolCode, z.array(Channel));
+export type Subscriptions = z.infer<typeof Subscriptions>;
+
+const Ohlcv = z.object({
+  time: z.number().int(),
+  open: z.number(),
+  high: z.number(),
+  low: z.number(),
+  close: z.number(),
+  volume: z.number(),
+});
+
+export const WelcomeFrame = z.object({
+  type: z.literal('welcome'),
+  connectionId: z.string(),
+  heartbeat: z.object({ ping: z.string(), pong: z.string(), intervalMs: z.number().int() }),
+  limits: z.object({
+    maxFrameBytes: z.number().int(),
+    maxSymbols: z.number().int(),
+    framesPerSecond: z.number(),
+    ackEvery: z.number().int(),
+    ackBytes: z.number().int(),
+  }),
+});
+export const SubscriptionsFrame = z.object({
+  type: z.literal('subscriptions'),
+  op: z.enum(['subscribe', 'unsubscribe', 'resume']),
+  id: z.string().optional(),
+  subscriptions: Subscriptions,
+});
+export const SnapshotFrame = z.object({
+  type: z.literal('snapshot'),
+  symbol: SymbolCode,
+  /** The room's seq at the snapshot: data messages that follow have larger seqs. */
+  seq: z.number().int().min(0),
+  st: z.number().int(),
+  /** True when sent in answer to a resume whose gap was too old to replay. */
+  reset: z.boolean(),
+  channels: z.array(Channel),
+  quote: z
+    .object({
+      last: z.number().nullable(),
+      lastSize: z.number().nullable(),
+      bid: z.number().nullable(),
+      bidSize: z.number().nullable(),
+      ask: z.number().nullable(),
+      askSize: z.number().nullable(),
+      ts: z.number().int(),
+      dayOpen: z.number().nullable(),
+      dayHigh: z.number().nullable(),
+      dayLow: z.number().nullable(),
+      dayVolume: z.number().nullable(),
+      prevClose: z.number().nullable(),
+    })
+    .nullable(),
+  /** Closed 1-minute bars, oldest first. */
+  bars: z.array(Ohlcv),
+  /** The forming 1-minute bar (not final), if any. */
+  forming: Ohlcv.nullable(),
+});
+/** A conflated message replaces everything skipped before it on its symbol and channel. */
+export const StreamMessage = z.discriminatedUnion('type', [
+  TradeMessage.extend({ conflated: z.literal(true).optional() }),
+  QuoteMessage.extend({ conflated: z.literal(true).optional() }),
+  BarMessage.extend({ conflated: z.literal(true).optional() }),
+]);
+export type StreamMessage = z.infer<typeof StreamMessage>;
+export const DataFrame = z.object({
+  type: z.literal('data'),
+  /** In seq order per symbol. */
+  messages: z.array(StreamMessage),
+  /** True when the gateway dropped older messages for this socket because it fell behind. */
+  conflated: z.literal(true).optional(),
+});
+export const ErrorFrame = z.object({
+  type: z.literal('error'),
+  code: StreamErrorCode,
+  message: z.string(),
+  id: z.string().optional(),
+  symbols: z.array(z.string()).optional(),
+});
+/** The runtime's answer to a heartbeat `ping`. */
+export const PongFrame = z.object({ type: z.literal('pong') });
+export const ServerFrame = z.discriminatedUnion('type', [
+  WelcomeFrame,
+  SubscriptionsFrame,
+  SnapshotFrame,
+  DataFrame,
+  ErrorFrame,
+  PongFrame,
+]);
+export type WelcomeFrame = z.infer<typeof WelcomeFrame>;
+export type SubscriptionsFrame = z.infer<typeof SubscriptionsFrame>;
+export type SnapshotFrame = z.infer<typeof SnapshotFrame>;
+export type DataFrame = z.infer<typeof DataFrame>;
+export type ErrorFrame = z.infer<typeof ErrorFrame>;
+export type ServerFrame = z.infer<typeof ServerFrame>;
+
+/** `POST /api/v1/stream/ticket`: a single-use ticket for browsers, which cannot set headers on a WebSocket. */
+export const StreamTicketRequest = z
+  .object({ ttlSeconds: z.number().int().min(1).max(60).default(30) })
+  .strict()
+  .openapi('StreamTicketRequest');
+export const StreamTicket = z
+  .object({ ticket: z.string(), expiresAt: z.number().int(), url: z.string() })
+  .openapi('StreamTicket');

@@ -1,0 +1,4 @@
+export * from './auth';
+export * from './backtests';
+export * from './market';
+export * from './models';

@@ -1,0 +1,53 @@
+import { inject } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { preparePlatform } from '../../scripts/lib/platform';
+import { call, demoKey } from './helpers';
+
+describe('the platform under wrangler dev', () => {
+  it('is live, documents itself and serves the dashboard', async () => {
+    const health = await call('/api/health');
+    expect(health.status).toBe(200);
+    expect(health.headers.get('x-trace-id')).toMatch(/^[0-9a-f]{32}$/);
+    const doc = await (await call('/api/openapi.json')).json();
+    expect(doc.openapi).toBe('3.1.0');
+    expect(Object.keys(doc.paths)).toContain('/api/v1/bars/{symbol}');
+    expect((await call('/api/docs')).headers.get('content-type')).toContain('text/html');
+    const root = await call('/');
+    expect(root.status).toBe(200);
+    expect(root.headers.get('content-type')).toContain('text/html');
+  });
+
+  it('serves the seeded market: 11 symbols, two years of daily bars, 30 days of minute bars', async () => {
+    const key = demoKey('read');
+    const symbols = await (await call('/api/v1/symbols', { key })).json();
+    expect(symbols.data.length).toBeGreaterThanOrEqual(10);
+    const daily = await (await call('/api/v1/bars/AAPL?timeframe=1d&limit=5000', { key })).json();
+    const spanDays = (daily.data.at(-1).t - daily.data[0].t) / 86_400_000;
+    expect(spanDays).toBeGreaterThanOrEqual(725);
+    const minutes = await (await call('/api/v1/bars/BTC-USD?timeframe=1m&limit=5000', { key })).json();
+    expect(minutes.data).toHaveLength(5000);
+    expect(minutes.nextCursor).toEqual(expect.any(String));
+    const hourly = await (await call('/api/v1/bars/BTC-USD?timeframe=1h&limit=24', { key })).json();
+    expect(hourly.data).toHaveLength(24);
+    for (const b of hourly.data) expect(b.t % 3_600_000).toBe(0);
+  });
+
+  it('ingests ticks and answers with the live quote', async () => {
+    const ts = Date.now();
+    const res = await call('/api/v1/ingest/ticks', {
+      method: 'POST',
+      key: demoKey('ingest'),
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ ticks: [{ type: 'trade', symbol: 'MSFT', sourceId: `e2e-${ts}`, ts, price: 444.44, size: 5 }] }),
+    });
+    expect(res.status).toBe(200);
+    const quote = await (await call('/api/v1/quotes/MSFT', { key: demoKey('read') })).json();
+    expect(quote.data.last).toBe(444.44);
+  });
+
+  it('keeps its data and demo keys when prepared again (a second npm start)', async () => {
+    const again = await preparePlatform(inject('persistTo'));
+    expect(again.keys.map((k) => k.key)).toEqual(inject('keys').map((k) => k.key));
+    expect((await call('/api/v1/symbols', { key: again.keys[0]!.key })).status).toBe(200);
+  });
+});

@@ -1,0 +1,12 @@
+import type { D1Migration } from '@cloudflare/vitest-pool-workers';
+
+declare global {
+  namespace Cloudflare {
+    interface Env {
+      TEST_MIGRATIONS: D1Migration[];
+      FUZZ_RUNS: string;
+      FUZZ_ONLY: string;
+      FUZZ_PROFILE: string;
+    }
+  }
+}

@@ -1,0 +1,37 @@
+import { createExecutionContext } from 'cloudflare:test';
+import { env } from 'cloudflare:workers';
+import worker from '../../workers/index';
+import { createKey, type RateLimitTier, type Scope } from '../../workers/services/api-keys';
+import { CATALOG } from '../../engine/market/catalog';
+
+/**
+ * Calls the Worker's fetch handler directly in the test isolate. (Going through
+ * `exports.default.fetch` costs more with every request the harness has seen: thousands of
+ * requests, as the fuzz suite sends, would take minutes.)
+ */
+export async function api(path: string, init: RequestInit & { key?: string } = {}): Promise<Response> {
+  const headers = new Headers(init.headers);
+  if (init.key) headers.set('authorization', `Bearer ${init.key}`);
+  const { key: _key, ...rest } = init;
+  return worker.fetch(new Request(`http://skippy.test${path}`, { ...rest, headers }), env, createExecutionContext());
+}
+
+export async function makeKey(scopes: Scope[], tier: RateLimitTier = 'high'): Promise<string> {
+  return (await createKey(env, { name: `test-${scopes.join('-')}`, scopes, tier })).key;
+}
+
+/** Inserts the catalogue's symbols (no bars). */
+export async function seedSymbols(): Promise<void> {
+  const now = Date.now();
+  await env.DB.batch(
+    CATALOG.map((s) =>
+      env.DB.prepare(
+        'INSERT OR IGNORE INTO symbols (symbol, name, asset_class, exchange, currency, tick_size, lot_size, session, timezone, active, created_at) VALUES (?,?,?,?,?,?,?,?,?,1,?)',
+      ).bind(s.symbol, s.name, s.assetClass, s.exchange, s.currency, s.tickSize, s.lotSize, s.session, s.timezone, now),
+    ),
+  );
+}
+
+export async function json<T = Record<string, unknown>>(res: Response): Promise<T> {
+  return (await res.json()) as T;
+}

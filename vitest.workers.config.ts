@@ -1,0 +1,30 @@
+import { cloudflareTest, readD1Migrations } from '@cloudflare/vitest-pool-workers';
+import { defineProject } from 'vitest/config';
+
+// Integration tests run inside workerd with the real bindings of wrangler.toml (D1 with the
+// migrations applied in test/integration/setup.ts, KV, Queues, Durable Objects, rate limiters).
+export default defineProject(async () => {
+  const migrations = await readD1Migrations('./schema/migrations');
+  return {
+    plugins: [
+      cloudflareTest({
+        wrangler: { configPath: './wrangler.toml' },
+        miniflare: {
+          bindings: {
+            TEST_MIGRATIONS: migrations, SIMULATOR_ENABLED: 'false',
+            LOG_LEVEL: 'error',
+            FUZZ_RUNS: process.env.FUZZ_RUNS ?? '',
+            FUZZ_ONLY: process.env.FUZZ_ONLY ?? '',
+            FUZZ_PROFILE: process.env.FUZZ_PROFILE ?? '',
+          },
+        },
+      }),
+    ],
+    test: {
+      name: 'workers',
+      include: ['test/integration/**/*.test.ts', 'durable-objects/**/*.test.ts', 'workers/**/*.test.ts'],
+      setupFiles: ['./test/integration/setup.ts'],
+      testTimeout: 30_000,
+    },
+  };
+});

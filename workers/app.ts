@@ -1,0 +1,100 @@
+import { HTTPException } from 'hono/http-exception';
+import type { AppEnv } from './app-env';
+import { ApiError, ERROR_STATUS, type ErrorCode, toErrorBody } from './errors';
+import { createLogger } from './lib/logger';
+import { requireScope } from './middleware/auth';
+import { bodyLimit } from './middleware/body-limit';
+import { cors } from './middleware/cors';
+import { requestMetrics } from './middleware/metrics';
+import { rateLimit } from './middleware/rate-limit';
+import { securityHeaders } from './middleware/security-headers';
+import { traceContext } from './middleware/trace';
+import { createRouter } from './router';
+import { adminRoutes } from './routes/admin';
+import { backtestsRoutes } from './routes/backtests';
+import { barsRoutes } from './routes/bars';
+import { health } from './routes/health';
+import { ingestRoutes, MAX_CSV_BYTES } from './routes/ingest';
+import { debugRoutes, metricsRoutes } from './routes/metrics';
+import { openapiRoutes } from './routes/openapi';
+import { predictionsRoutes } from './routes/predictions';
+import { quotesRoutes } from './routes/quotes';
+import { streamAdminRoutes, streamRoutes } from './routes/stream';
+import { symbolsRoutes } from './routes/symbols';
+
+const DEFAULT_BODY_LIMIT = 1024 * 1024;
+
+/**
+ * The Hono app. Order matters: trace first (every response and error carries the trace id),
+ * then headers and CORS, body limits, and per route group auth → rate limit → validation → handler.
+ */
+export function createApp() {
+  const app = createRouter();
+
+  app.use('*', traceContext());
+  app.use('*', requestMetrics());
+  app.use('*', securityHeaders());
+  app.use('/api/*', cors());
+  app.use('/api/v1/ingest/bars', bodyLimit(MAX_CSV_BYTES));
+  app.use('/api/*', async (c, next) => (c.req.path === '/api/v1/ingest/bars' ? next() : bodyLimit(DEFAULT_BODY_LIMIT)(c, next)));
+
+  app.route('/metrics', metricsRoutes);
+  app.route('/api/health', health);
+  app.route('/api', openapiRoutes(app));
+
+  app.use('/api/v1/symbols/*', requireScope('read'), rateLimit());
+  app.use('/api/v1/quotes/*', requireScope('read'), rateLimit());
+  app.use('/api/v1/bars/*', requireScope('read'), rateLimit());
+  app.use('/api/v1/ingest/*', requireScope('ingest'), rateLimit());
+  app.use('/api/v1/admin/*', requireScope('admin'), rateLimit());
+  app.use('/api/v1/predictions/*', requireScope('trade'), rateLimit());
+  app.use('/api/v1/backtests/*', requireScope('trade'), rateLimit());
+  // The stream itself authenticates inside its handler (header or single-use ticket).
+  app.use('/api/v1/stream/ticket', requireScope('read'), rateLimit());
+
+  app.route('/api/v1/symbols', symbolsRoutes);
+  app.route('/api/v1/quotes', quotesRoutes);
+  app.route('/api/v1/bars', barsRoutes);
+  app.route('/api/v1/ingest', ingestRoutes);
+  app.route('/api/v1/admin', adminRoutes);
+  app.route('/api/v1/predictions', predictionsRoutes);
+  app.route('/api/v1/backtests', backtestsRoutes);
+  app.route('/api/v1/stream', streamRoutes);
+  app.route('/api/v1/admin/rooms', streamAdminRoutes);
+  app.route('/api/v1/admin/debug', debugRoutes);
+
+  app.notFound((c) => {
+    const traceId = c.get('traceId') ?? 'unknown';
+    const err = new ApiError('not_found', `No route for ${c.req.method} ${new URL(c.req.url).pathname}.`);
+    return c.json(toErrorBody(err, traceId), 404, { 'x-trace-id': traceId });
+  });
+
+  app.onError((err, c) => {
+    const traceId = c.get('traceId') ?? 'unknown';
+    const apiError = asApiError(err);
+    if (apiError.status >= 500) {
+      (c.get('logger') ?? createLogger({ traceId })).error('request failed', {
+        route: c.get('routePattern') ?? c.req.routePath,
+        code: apiError.code,
+        error: err instanceof Error ? `${err.name}: ${err.message}` : String(err),
+      });
+    }
+    return c.json(toErrorBody(apiError, traceId), apiError.status, { ...apiError.headers, 'x-trace-id': traceId });
+  });
+
+  return app;
+}
+
+/** Known errors keep their code; anything else becomes a generic 500 (details only in logs). */
+function asApiError(err: unknown): ApiError {
+  if (err instanceof ApiError) return err;
+  if (err instanceof HTTPException) {
+    if (err.status === 400) return new ApiError('invalid_json', 'Malformed request body.');
+    const code = (Object.keys(ERROR_STATUS) as ErrorCode[]).find((k) => ERROR_STATUS[k] === err.status);
+    if (code && err.status < 500) return new ApiError(code, err.message || code);
+    if (err.status < 500) return new ApiError('bad_request', err.message || 'Bad request.');
+  }
+  return new ApiError('internal', 'Internal error; it has been logged with this trace id.');
+}
+
+export type App = ReturnType<typeof createApp>;

@@ -1,0 +1,50 @@
+import { createApp } from './app';
+import { createLogger, setLogLevel } from './lib/logger';
+import { flushNow } from './metrics/flush';
+import { dispatchQueue } from './queues/dispatch';
+import { reapBacktests } from './services/backtest-reaper';
+import { scheduleRetraining } from './services/prediction-training';
+
+export { MarketSimulator } from '../durable-objects/market-simulator/market-simulator';
+export { MetricsAggregator } from '../durable-objects/metrics/metrics-aggregator';
+export { SymbolRoom } from '../durable-objects/symbol-room/symbol-room';
+export { StreamGateway } from '../durable-objects/stream-gateway/stream-gateway';
+export { StreamTickets } from '../durable-objects/stream-tickets/stream-tickets';
+
+const app = createApp();
+let simulatorChecked = false;
+
+/** Starts the built-in feed once per isolate where the environment enables it (local dev). */
+function ensureSimulator(env: Env, ctx: ExecutionContext): void {
+  if (simulatorChecked || env.SIMULATOR_ENABLED !== 'true') return;
+  simulatorChecked = true;
+  const stub = env.MARKET_SIMULATOR.get(env.MARKET_SIMULATOR.idFromName('default'));
+  ctx.waitUntil(
+    stub.start().catch((err: unknown) => {
+      simulatorChecked = false;
+      createLogger({}).warn('simulator start failed', { error: String(err) });
+    }),
+  );
+}
+
+export default {
+  async fetch(request, env, ctx) {
+    setLogLevel(env.LOG_LEVEL);
+    ensureSimulator(env, ctx);
+    return app.fetch(request, env, ctx);
+  },
+  async queue(batch, env, ctx) {
+    setLogLevel(env.LOG_LEVEL);
+    await dispatchQueue(batch, env, ctx);
+    ctx.waitUntil(flushNow(env));
+  },
+  async scheduled(_controller, env, ctx) {
+    setLogLevel(env.LOG_LEVEL);
+    ensureSimulator(env, ctx);
+    ctx.waitUntil(flushNow(env));
+    ctx.waitUntil(
+      scheduleRetraining(env, Date.now()).catch((err: unknown) => createLogger({}).warn('retraining schedule failed', { error: String(err) })),
+    );
+    ctx.waitUntil(reapBacktests(env, Date.now()).catch((err: unknown) => createLogger({}).warn('backtest reaper failed', { error: String(err) })));
+  },
+} satisfies ExportedHandler<Env>;

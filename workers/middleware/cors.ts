@@ -1,0 +1,24 @@
+import { cors as honoCors } from 'hono/cors';
+import { createMiddleware } from 'hono/factory';
+import type { AppEnv } from '../app-env';
+
+export function allowedOrigins(env: Env): string[] {
+  return (env.ALLOWED_ORIGINS ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+}
+
+/** CORS for the origins in `ALLOWED_ORIGINS` only; credentials travel in headers, never cookies. */
+export function cors() {
+  return createMiddleware<AppEnv>(async (c, next) => {
+    const origins = allowedOrigins(c.env);
+    return honoCors({
+      origin: (origin) => (origins.includes(origin) ? origin : null),
+      allowHeaders: ['authorization', 'x-api-key', 'content-type', 'idempotency-key', 'traceparent'],
+      allowMethods: ['GET', 'POST', 'DELETE', 'OPTIONS'],
+      exposeHeaders: ['x-trace-id', 'retry-after', 'ratelimit-limit', 'ratelimit-remaining', 'ratelimit-reset', 'location'],
+      maxAge: 600,
+    })(c, next);
+  });
+}

@@ -1,0 +1,36 @@
+import { createMiddleware } from 'hono/factory';
+import type { AppEnv } from '../app-env';
+import { ApiError } from '../errors';
+
+/** Window of the rate-limit bindings in wrangler.toml (`simple.period`). */
+const PERIOD_SECONDS = 60;
+const LIMITS = { standard: 600, high: 1_000_000 } as const;
+
+/**
+ * Per-key budget through the Workers rate-limit binding, after authentication. The binding
+ * answers only allowed/denied, so `RateLimit-Remaining` is not known exactly: it is omitted
+ * rather than invented; `RateLimit-Limit` and `RateLimit-Reset` follow the IETF draft.
+ */
+export function rateLimit() {
+  return createMiddleware<AppEnv>(async (c, next) => {
+    const principal = c.get('principal');
+    if (!principal) return next();
+    const limiter = principal.tier === 'high' ? c.env.RATE_LIMIT_HIGH : c.env.RATE_LIMIT_STANDARD;
+    const limit = LIMITS[principal.tier];
+    const { success } = await limiter.limit({ key: principal.keyId });
+    const reset = PERIOD_SECONDS - (Math.floor(Date.now() / 1000) % PERIOD_SECONDS);
+    const headers = {
+      'ratelimit-limit': String(limit),
+      'ratelimit-policy': `${limit};w=${PERIOD_SECONDS}`,
+      'ratelimit-reset': String(reset),
+    };
+    if (!success) {
+      throw new ApiError('rate_limited', 'Rate limit exceeded for this API key.', {
+        headers: { ...headers, 'retry-after': String(reset), 'ratelimit-remaining': '0' },
+        details: { limit, windowSeconds: PERIOD_SECONDS },
+      });
+    }
+    await next();
+    for (const [k, v] of Object.entries(headers)) c.header(k, v);
+  });
+}

@@ -1,0 +1,17 @@
+import { createMiddleware } from 'hono/factory';
+import type { AppEnv } from '../app-env';
+import { createLogger } from '../lib/logger';
+import { newTrace, parseTraceparent } from '../lib/trace';
+
+/** Accepts W3C `traceparent` or starts a trace; every response carries `x-trace-id`. */
+export function traceContext() {
+  return createMiddleware<AppEnv>(async (c, next) => {
+    const incoming = parseTraceparent(c.req.header('traceparent'));
+    const trace = incoming ? { ...incoming, spanId: newTrace().spanId } : newTrace();
+    c.set('trace', trace);
+    c.set('traceId', trace.traceId);
+    c.set('logger', createLogger({ traceId: trace.traceId }));
+    await next();
+    c.header('x-trace-id', trace.traceId);
+  });
+}

@@ -1,0 +1,53 @@
+import { BacktestMessage } from '../../schema/contracts/backtests';
+import { createLogger } from '../lib/logger';
+import { failDeadLettered } from '../services/backtest-jobs';
+import { chunkDone, failSweep } from '../services/backtest-sweeps';
+
+/**
+ * Consumer of `skippy-backtests-dlq`: a message lands here after `max_retries` failed
+ * attempts. Its job becomes `failed` with the last recorded error, unless an attempt still
+ * holds a live lease (then the message is retried until that lease ends) or the job already
+ * finished (acked untouched). A dead-lettered sweep chunk fails its sweep.
+ */
+export async function consumeBacktestDeadLetters(batch: MessageBatch<unknown>, env: Env): Promise<void> {
+  for (const msg of batch.messages) {
+    const parsed = BacktestMessage.safeParse(msg.body);
+    const log = createLogger({ queue: batch.queue, messageId: msg.id });
+    if (!parsed.success) {
+      log.warn('poison dead letter dropped');
+      msg.ack();
+      continue;
+    }
+    const body = parsed.data;
+    let retryAfter: number | null = null;
+    let failure: string | null = null;
+    try {
+      const now = Date.now();
+      if ('jobId' in body) {
+        const job = await failDeadLettered(env, body.jobId, now);
+        if (job?.status === 'running' && job.leaseUntil !== null && job.leaseUntil >= now) {
+          retryAfter = Math.max(1, Math.ceil((job.leaseUntil - now) / 1000));
+        } else {
+          log.warn('backtest dead-lettered', {
+            jobId: body.jobId,
+            status: job?.status ?? 'unknown',
+            error: job?.error ?? null,
+          });
+        }
+      } else if (!(await chunkDone(env, body.sweepId, body.chunk))) {
+        await failSweep(env, body.sweepId, `chunk ${body.chunk}: retries exhausted`);
+        log.warn('sweep chunk dead-lettered', { sweepId: body.sweepId, chunk: body.chunk });
+      }
+    } catch (err) {
+      failure = err instanceof Error ? err.message : String(err);
+    }
+    if (failure !== null) {
+      log.error('dead letter not recorded; will retry', { error: failure });
+      msg.retry({ delaySeconds: 10 });
+    } else if (retryAfter !== null) {
+      msg.retry({ delaySeconds: retryAfter });
+    } else {
+      msg.ack();
+    }
+  }
+}

@@ -1,0 +1,74 @@
+import { TrainingMessage } from '../../schema/contracts/predictions';
+import { ApiError } from '../errors';
+import { createLogger } from '../lib/logger';
+import { parseTraceparent } from '../lib/trace';
+import { setJobStatus, trainAndStore } from '../services/prediction-training';
+
+/** Matches `max_retries` of the `skippy-training` consumer in wrangler.toml. */
+const MAX_RETRIES = 3;
+
+/** Exponential backoff for a retried training: 10 s, 20 s, 40 s… capped at 5 minutes. */
+export function retryDelaySeconds(attempts: number): number {
+  return Math.min(300, 10 * 2 ** Math.max(0, attempts - 1));
+}
+
+/**
+ * Consumer of `skippy-training`: each message retrains one (symbol, horizon), stores the new
+ * version (D1 + KV hot copy) and records the job's progress in `training_jobs`. Decides per
+ * message: poison → logged and acked; permanent failures (too little history, unknown symbol)
+ * → job `failed` and acked; anything else → retried with backoff, and recorded as `failed` once
+ * the retries are spent (the queue has no dead-letter queue: the job row is the record).
+ */
+export async function consumeTraining(batch: MessageBatch<unknown>, env: Env): Promise<void> {
+  for (const msg of batch.messages) {
+    const parsed = TrainingMessage.safeParse(msg.body);
+    if (!parsed.success) {
+      createLogger({ queue: batch.queue }).warn('poison training message dropped', { id: msg.id });
+      msg.ack();
+      continue;
+    }
+    const job = parsed.data;
+    const log = createLogger({
+      queue: batch.queue,
+      jobId: job.jobId,
+      traceId: parseTraceparent(job.traceparent)?.traceId,
+    });
+    let outcome: { ok: true; version: string } | { ok: false; error: unknown };
+    try {
+      await setJobStatus(env, job.jobId, 'running', Date.now());
+      const trained = await trainAndStore(env, job.symbol, job.horizon, Date.now());
+      outcome = { ok: true, version: trained.head.version };
+    } catch (error) {
+      outcome = { ok: false, error };
+    }
+    if (outcome.ok) {
+      await setJobStatus(env, job.jobId, 'completed', Date.now()).catch(() => {});
+      log.info('model trained', { symbol: job.symbol, horizon: job.horizon, version: outcome.version });
+      msg.ack();
+      continue;
+    }
+    const reason =
+      outcome.error instanceof Error
+        ? `${outcome.error.name}: ${outcome.error.message}`
+        : String(outcome.error);
+    const permanent = outcome.error instanceof ApiError && outcome.error.status < 500;
+    if (permanent || msg.attempts > MAX_RETRIES) {
+      await setJobStatus(env, job.jobId, 'failed', Date.now(), reason.slice(0, 500)).catch(() => {});
+      log.warn('training failed', {
+        symbol: job.symbol,
+        horizon: job.horizon,
+        attempts: msg.attempts,
+        error: reason,
+      });
+      msg.ack();
+      continue;
+    }
+    log.warn('training will be retried', {
+      symbol: job.symbol,
+      horizon: job.horizon,
+      attempts: msg.attempts,
+      error: reason,
+    });
+    msg.retry({ delaySeconds: retryDelaySeconds(msg.attempts) });
+  }
+}

@@ -1,0 +1,167 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import { seriesFromRows, type OhlcvRow, rowsFromSeries } from '../../engine/data/bars';
+import { parseOhlcvCsv } from '../../engine/data/csv';
+import { errorResponses } from '../../schema/contracts/common';
+import {
+  BarsImportJson,
+  BarsImportQuery,
+  BarsImportResult,
+  type SymbolIngestResult,
+  type Tick,
+  TickBatch,
+  TickIngestResult,
+} from '../../schema/contracts/ingest';
+import { ApiError, zodIssues } from '../errors';
+import { createRouter } from '../router';
+import { importBars } from '../services/market-data';
+import { invalidate, kvKey } from '../services/cache';
+import { roomFor } from '../services/rooms';
+import { requireKnownSymbol } from '../services/symbol-guard';
+
+export const MAX_CSV_BYTES = 8 * 1024 * 1024;
+
+export const ingestRoutes = createRouter()
+  .openapi(
+    createRoute({
+      method: 'post',
+      path: '/ticks',
+      tags: ['ingest'],
+      summary: 'A batch of up to 1,000 trades and quotes from a feed relay; idempotent on (symbol, sourceId).',
+      security: [{ bearer: [] }],
+      request: { body: { required: true, content: { 'application/json': { schema: TickBatch } } } },
+      responses: {
+        200: { description: 'Sequenced; duplicates counted and dropped', content: { 'application/json': { schema: TickIngestResult } } },
+        ...errorResponses(400, 401, 403, 404, 413, 429, 503),
+      },
+    }),
+    async (c) => {
+      const { ticks } = c.req.valid('json');
+      const waitUntil = (p: Promise<unknown>) => c.executionCtx.waitUntil(p);
+      const bySymbol = new Map<string, Tick[]>();
+      for (const t of ticks) {
+        const list = bySymbol.get(t.symbol);
+        if (list) list.push(t);
+        else bySymbol.set(t.symbol, [t]);
+      }
+      // Every symbol is checked before any room sees a tick: an unknown symbol rejects the whole batch.
+      await Promise.all([...bySymbol.keys()].map((s) => requireKnownSymbol(c.env, waitUntil, s)));
+      const traceId = c.get('traceId');
+      const settled = await Promise.allSettled(
+        [...bySymbol].map(async ([symbol, list]) => [symbol, await roomFor(c.env, symbol).ingest(symbol, list, traceId)] as const),
+      );
+      const symbols: Record<string, SymbolIngestResult> = {};
+      const failed: string[] = [];
+      settled.forEach((s, i) => {
+        if (s.status === 'fulfilled') symbols[s.value[0]] = s.value[1];
+        else failed.push([...bySymbol.keys()][i]!);
+      });
+      if (failed.length > 0) {
+        // Rooms that answered have sequenced their ticks; resending the whole batch is safe (idempotent).
+        throw new ApiError('dependency_failed', 'Some symbols could not be sequenced; resend the batch.', {
+          details: { failedSymbols: failed, sequenced: symbols },
+        });
+      }
+      const accepted = Object.values(symbols).reduce((a, r) => a + r.accepted, 0);
+      const duplicates = Object.values(symbols).reduce((a, r) => a + r.duplicates, 0);
+      return c.json({ accepted, duplicates, symbols }, 200);
+    },
+  )
+  .openapi(
+    createRoute({
+      method: 'post',
+      path: '/bars',
+      tags: ['ingest'],
+      summary:
+        'Import history as CSV (`text/csv`, header Date,Open,High,Low,Close,Volume; symbol and timeframe in the query) or JSON. A bad row rejects the whole request.',
+      security: [{ bearer: [] }],
+      request: {
+        query: BarsImportQuery,
+        // Not `required`: @hono/zod-openapi would then validate every body as JSON, CSV included.
+        // The handler parses each content type itself.
+        body: {
+          required: false,
+          content: {
+            'application/json': { schema: BarsImportJson },
+            'text/csv': { schema: z.string().openapi({ example: 'Date,Open,High,Low,Close,Volume\n2024-01-02,10,11,9.5,10.5,1000' }) },
+          },
+        },
+      },
+      responses: {
+        200: { description: 'Imported', content: { 'application/json': { schema: BarsImportResult } } },
+        ...errorResponses(400, 401, 403, 404, 413, 415, 429, 503),
+      },
+    }),
+    async (c) => {
+      const contentType = (c.req.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
+      let symbol: string;
+      let timeframe: '1m' | '1d';
+      let rows: OhlcvRow[];
+      if (contentType === 'text/csv') {
+        const q = c.req.valid('query');
+        if (!q.symbol || !q.timeframe) {
+          throw new ApiError('validation_failed', 'CSV imports need `symbol` and `timeframe` query parameters.', {
+            details: [
+              ...(q.symbol ? [] : [{ path: 'symbol', message: 'Required' }]),
+              ...(q.timeframe ? [] : [{ path: 'timeframe', message: 'Required' }]),
+            ],
+          });
+        }
+        symbol = q.symbol;
+        timeframe = q.timeframe;
+        const parsed = parseOhlcvCsv(await c.req.text());
+        if (!parsed.ok) {
+          throw new ApiError('validation_failed', `CSV rejected: ${parsed.errors.length} bad row(s); nothing was imported.`, {
+            details: parsed.errors.slice(0, 100),
+          });
+        }
+        rows = rowsFromSeries(parsed.series);
+      } else if (contentType === 'application/json') {
+        const body = BarsImportJson.safeParse(await c.req.json().catch(() => undefined));
+        if (!body.success) throw new ApiError('validation_failed', 'Invalid bars import.', { details: zodIssues(body.error.issues) });
+        symbol = body.data.symbol;
+        timeframe = body.data.timeframe;
+        rows = jsonRows(body.data.bars);
+      } else {
+        throw new ApiError('unsupported_media_type', 'Send `text/csv` or `application/json`.');
+      }
+      await requireKnownSymbol(c.env, (p) => c.executionCtx.waitUntil(p), symbol);
+      validateAlignment(rows, timeframe);
+      await importBars(c.env, symbol, timeframe, rows);
+      await invalidate(c.env.CACHE, kvKey.symbol(symbol)).catch(() => {});
+      return c.json({ symbol, timeframe, imported: rows.length, from: rows[0]!.time, to: rows.at(-1)!.time }, 200);
+    },
+  );
+
+function jsonRows(input: Array<{ time: number | string; open: number; high: number; low: number; close: number; volume: number }>): OhlcvRow[] {
+  const errors: Array<{ row: number; reason: string }> = [];
+  const rows = input.map((b, i) => {
+    const time = typeof b.time === 'number' ? b.time : Date.parse(/Z|[+-]\d\d:?\d\d$/.test(b.time) ? b.time : `${b.time.replace(' ', 'T')}Z`);
+    if (!Number.isFinite(time)) errors.push({ row: i + 1, reason: `unparseable time ${JSON.stringify(b.time)}` });
+    if (b.high < Math.max(b.open, b.close) || b.low > Math.min(b.open, b.close)) errors.push({ row: i + 1, reason: 'high/low do not contain open and close' });
+    if (i > 0) {
+      const prev = input[i - 1]!;
+      const prevTime = typeof prev.time === 'number' ? prev.time : Date.parse(`${prev.time.replace(' ', 'T')}${/Z|[+-]\d\d:?\d\d$/.test(prev.time) ? '' : 'Z'}`);
+      if (Number.isFinite(prevTime) && time <= prevTime) errors.push({ row: i + 1, reason: 'time is not after the previous row' });
+    }
+    return { time, open: b.open, high: b.high, low: b.low, close: b.close, volume: b.volume };
+  });
+  if (errors.length > 0) {
+    throw new ApiError('validation_failed', `Bars rejected: ${errors.length} problem(s); nothing was imported.`, { details: errors.slice(0, 100) });
+  }
+  return seriesFromRowsRoundTrip(rows);
+}
+
+function seriesFromRowsRoundTrip(rows: OhlcvRow[]): OhlcvRow[] {
+  return rowsFromSeries(seriesFromRows(rows));
+}
+
+/** Daily bars must sit on UTC midnight and minute bars on whole minutes, or aggregation would misplace them. */
+function validateAlignment(rows: OhlcvRow[], timeframe: '1m' | '1d'): void {
+  const step = timeframe === '1d' ? 86_400_000 : 60_000;
+  const bad = rows.findIndex((r) => r.time % step !== 0);
+  if (bad >= 0) {
+    throw new ApiError('validation_failed', `Row ${bad + 1}: a ${timeframe} bar must start on a whole ${timeframe === '1d' ? 'UTC day' : 'minute'}.`, {
+      details: [{ row: bad + 1, reason: 'misaligned timestamp' }],
+    });
+  }
+}

@@ -1,0 +1,109 @@
+import { desc, eq, isNull } from 'drizzle-orm';
+import { z } from 'zod';
+import { apiKeys } from '../../schema/tables';
+import { newId, randomToken, sha256Hex, timingSafeEqualStrings } from '../lib/crypto';
+import { type Database, withD1 } from './d1';
+
+export const Scope = z.enum(['read', 'trade', 'ingest', 'admin']);
+export type Scope = z.infer<typeof Scope>;
+export const RateLimitTier = z.enum(['standard', 'high']);
+export type RateLimitTier = z.infer<typeof RateLimitTier>;
+
+/** Who is calling: the key's id and grants, never the key itself. */
+export interface Principal {
+  keyId: string;
+  name: string;
+  scopes: Scope[];
+  tier: RateLimitTier;
+}
+
+/** Keys look like `sk_<43 base64url chars>`: the prefix makes a leaked key recognisable to scanners. */
+export const KEY_PATTERN = /^sk_[A-Za-z0-9_-]{43}$/;
+
+export function generateKey(): string {
+  return `sk_${randomToken(32)}`;
+}
+
+export function displayPrefix(key: string): string {
+  return key.slice(0, 10);
+}
+
+export function parseScopes(raw: string): Scope[] {
+  return raw
+    .split(',')
+    .map((s) => Scope.safeParse(s.trim()))
+    .filter((r) => r.success)
+    .map((r) => r.data);
+}
+
+export interface CreatedKey {
+  id: string;
+  key: string;
+  name: string;
+  prefix: string;
+  scopes: Scope[];
+  tier: RateLimitTier;
+  createdAt: number;
+}
+
+export async function createKey(env: Env, input: { name: string; scopes: Scope[]; tier?: RateLimitTier }): Promise<CreatedKey> {
+  const key = generateKey();
+  const row = {
+    id: newId('key'),
+    name: input.name,
+    prefix: displayPrefix(key),
+    hash: await sha256Hex(key),
+    scopes: [...new Set(input.scopes)].join(','),
+    rateLimitTier: input.tier ?? 'standard',
+    createdAt: Date.now(),
+  };
+  await withD1(env, 'api_keys.insert', (db) => db.insert(apiKeys).values(row).run());
+  return { id: row.id, key, name: row.name, prefix: row.prefix, scopes: parseScopes(row.scopes), tier: row.rateLimitTier, createdAt: row.createdAt };
+}
+
+export async function listKeys(env: Env) {
+  const rows = await withD1(env, 'api_keys.list', (db) => db.select().from(apiKeys).orderBy(desc(apiKeys.createdAt)).all());
+  return rows.map((r) => ({
+    id: r.id,
+    name: r.name,
+    prefix: r.prefix,
+    scopes: parseScopes(r.scopes),
+    tier: r.rateLimitTier,
+    createdAt: r.createdAt,
+    lastUsedAt: r.lastUsedAt,
+    revokedAt: r.revokedAt,
+  }));
+}
+
+export async function revokeKey(env: Env, id: string): Promise<boolean> {
+  const res = await withD1(env, 'api_keys.revoke', (db) =>
+    db.update(apiKeys).set({ revokedAt: Date.now() }).where(eq(apiKeys.id, id)).returning({ id: apiKeys.id }).all(),
+  );
+  return res.length > 0;
+}
+
+async function findByHash(db: Database, hash: string) {
+  return db.select().from(apiKeys).where(eq(apiKeys.hash, hash)).get();
+}
+
+/**
+ * Resolves a presented key. The lookup is by hash (so the secret never reaches a WHERE clause),
+ * then the stored hash is compared in constant time. Revoked and unknown keys resolve to null.
+ */
+export async function verifyKey(env: Env, presented: string): Promise<Principal | null> {
+  if (!KEY_PATTERN.test(presented)) return null;
+  const hash = await sha256Hex(presented);
+  const row = await withD1(env, 'api_keys.lookup', (db) => findByHash(db, hash));
+  if (!row || row.revokedAt !== null) return null;
+  if (!timingSafeEqualStrings(row.hash, hash)) return null;
+  return { keyId: row.id, name: row.name, scopes: parseScopes(row.scopes), tier: row.rateLimitTier };
+}
+
+export async function touchKey(env: Env, keyId: string): Promise<void> {
+  await withD1(env, 'api_keys.touch', (db) => db.update(apiKeys).set({ lastUsedAt: Date.now() }).where(eq(apiKeys.id, keyId)).run());
+}
+
+export async function countActiveKeys(env: Env): Promise<number> {
+  const rows = await withD1(env, 'api_keys.count', (db) => db.select({ id: apiKeys.id }).from(apiKeys).where(isNull(apiKeys.revokedAt)).all());
+  return rows.length;
+}

@@ -1,0 +1,328 @@
+import { and, asc, eq, inArray, sql } from 'drizzle-orm';
+import { BacktestInputError } from '../../engine/backtest/errors';
+import { runBacktest } from '../../engine/backtest/run-backtest';
+import { statsToJson } from '../../engine/backtest/serialize';
+import { cartesian } from '../../engine/backtest/sweep';
+import type { OhlcvSeries } from '../../engine/data/bars';
+import { getStrategy } from '../../engine/strategies/registry';
+import {
+  type BacktestMessage,
+  MAX_SWEEP_GRID,
+  SweepChunkRows,
+  type SweepRequest,
+  SweepRequest as SweepRequestSchema,
+  type SweepRow,
+  type SweepView,
+} from '../../schema/contracts/backtests';
+import { sweepChunks, sweeps } from '../../schema/tables';
+import { ApiError } from '../errors';
+import { newId } from '../lib/crypto';
+import { checkBarLimits, isStored, loadStoredSeries, seriesFromInline, summarize } from './backtest-data';
+import { canonicalJson } from './backtest-results';
+import { maxBars } from './backtest-submit';
+import { withD1 } from './d1';
+import { requireKnownSymbol } from './symbol-guard';
+
+/** Bar evaluations (bars × combinations) one queue message runs at most. */
+const BAR_EVALS_PER_MESSAGE = 5_000_000;
+/** Combinations per message at most, so even small sweeps fan out over several consumers. */
+const MAX_CHUNK = 10;
+/** Bar evaluations a whole sweep may ask for. */
+export const MAX_SWEEP_BAR_EVALS = 200_000_000;
+
+export type SweepRowRecord = typeof sweeps.$inferSelect;
+
+/** Combinations of a grid, computed from the value counts before any product is built. */
+export function gridSize(grid: Record<string, readonly unknown[]>): number {
+  return Object.values(grid).reduce((n, values) => n * values.length, 1);
+}
+
+function execOptions(req: SweepRequest) {
+  const { strategy: _s, grid: _g, rankBy: _r, order: _o, data: _d, ...exec } = req;
+  return exec;
+}
+
+/**
+ * Validates and stores a sweep, then fans its combinations out as queue messages (one per
+ * chunk). The grid's size is computed and bounded before anything is stored.
+ */
+export async function submitSweep(
+  env: Env,
+  keyId: string,
+  traceId: string,
+  idempotencyKey: string | null,
+  waitUntil: (p: Promise<unknown>) => void,
+  req: SweepRequest,
+): Promise<{ row: SweepRowRecord; created: boolean }> {
+  const combos = gridSize(req.grid);
+  if (combos > MAX_SWEEP_GRID) {
+    throw new ApiError(
+      'payload_too_large',
+      `The grid has ${combos} combinations, more than ${MAX_SWEEP_GRID}.`,
+      {
+        details: { combinations: combos, max: MAX_SWEEP_GRID },
+      },
+    );
+  }
+  const request = canonicalJson(req);
+  if (idempotencyKey) {
+    const prior = await findSweepByIdem(env, keyId, idempotencyKey);
+    if (prior) {
+      if (prior.request !== request)
+        throw new ApiError('conflict', 'This Idempotency-Key was used with a different request.');
+      return { row: prior, created: false };
+    }
+  }
+  const def = getStrategy(req.strategy);
+  if (!def) throw new ApiError('validation_failed', `Unknown strategy ${req.strategy}.`);
+  const all = cartesian(req.grid);
+  const firstFailure = all.map((p) => def.params.safeParse(p)).find((r) => !r.success);
+  if (firstFailure && all.every((p) => !def.params.safeParse(p).success)) {
+    throw new ApiError('validation_failed', 'No combination of the grid is valid for this strategy.', {
+      details: firstFailure.error?.issues
+        .slice(0, 20)
+        .map((i) => ({ path: ['grid', ...i.path.map(String)].join('.'), message: i.message })),
+    });
+  }
+  if (isStored(req.data)) await requireKnownSymbol(env, waitUntil, req.data.symbol);
+  const summary = await summarize(env, req.data);
+  checkBarLimits(summary, maxBars(env));
+  if (summary.bars * combos > MAX_SWEEP_BAR_EVALS) {
+    throw new ApiError(
+      'payload_too_large',
+      `The sweep needs ${summary.bars * combos} bar evaluations, more than ${MAX_SWEEP_BAR_EVALS}.`,
+      {
+        details: { bars: summary.bars, combinations: combos, max: MAX_SWEEP_BAR_EVALS },
+      },
+    );
+  }
+  const chunkSize = Math.max(1, Math.min(MAX_CHUNK, Math.floor(BAR_EVALS_PER_MESSAGE / summary.bars)));
+  const chunks = Math.ceil(combos / chunkSize);
+  const now = Date.now();
+  const row: SweepRowRecord = {
+    id: newId('sw'),
+    keyId,
+    status: 'queued',
+    request,
+    rankBy: req.rankBy,
+    total: combos,
+    chunkSize,
+    chunks,
+    idempotencyKey,
+    error: null,
+    traceId,
+    createdAt: now,
+    updatedAt: now,
+    completedAt: null,
+  };
+  const inserted = await withD1(env, 'sweeps.insert', (db) =>
+    db.insert(sweeps).values(row).onConflictDoNothing().returning({ id: sweeps.id }).all(),
+  );
+  if (inserted.length === 0) {
+    const prior = idempotencyKey ? await findSweepByIdem(env, keyId, idempotencyKey) : null;
+    if (!prior) throw new ApiError('internal', 'The sweep could not be stored.');
+    return { row: prior, created: false };
+  }
+  const messages: { body: BacktestMessage }[] = Array.from({ length: chunks }, (_, chunk) => ({
+    body: { sweepId: row.id, chunk, traceId },
+  }));
+  try {
+    // sendBatch takes at most 100 messages; a sweep has at most MAX_SWEEP_GRID / 1 chunks.
+    for (let i = 0; i < messages.length; i += 100)
+      await env.BACKTEST_QUEUE.sendBatch(messages.slice(i, i + 100));
+  } catch (err) {
+    await failSweep(env, row.id, `could not enqueue: ${err instanceof Error ? err.message : String(err)}`);
+    throw new ApiError('dependency_failed', 'The backtest queue is unavailable; retry shortly.');
+  }
+  return { row, created: true };
+}
+
+async function findSweepByIdem(env: Env, keyId: string, idem: string): Promise<SweepRowRecord | null> {
+  const row = await withD1(env, 'sweeps.get_idem', (db) =>
+    db
+      .select()
+      .from(sweeps)
+      .where(and(eq(sweeps.keyId, keyId), eq(sweeps.idempotencyKey, idem)))
+      .get(),
+  );
+  return row ?? null;
+}
+
+export async function getSweepById(env: Env, id: string): Promise<SweepRowRecord | null> {
+  const row = await withD1(env, 'sweeps.get', (db) =>
+    db.select().from(sweeps).where(eq(sweeps.id, id)).get(),
+  );
+  return row ?? null;
+}
+
+/** Marks a sweep failed unless it already finished. */
+export async function failSweep(env: Env, id: string, reason: string): Promise<void> {
+  const now = Date.now();
+  await withD1(env, 'sweeps.fail', (db) =>
+    db
+      .update(sweeps)
+      .set({ status: 'failed', error: reason.slice(0, 500), updatedAt: now, completedAt: now })
+      .where(and(eq(sweeps.id, id), inArray(sweeps.status, ['queued', 'running'])))
+      .run(),
+  );
+}
+
+export async function chunkDone(env: Env, id: string, chunk: number): Promise<boolean> {
+  const row = await withD1(env, 'sweeps.chunk_get', (db) =>
+    db
+      .select({ c: sweepChunks.chunk })
+      .from(sweepChunks)
+      .where(and(eq(sweepChunks.sweepId, id), eq(sweepChunks.chunk, chunk)))
+      .get(),
+  );
+  return row !== undefined;
+}
+
+export function parseSweepRequest(row: SweepRowRecord): SweepRequest | null {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(row.request);
+  } catch {
+    return null;
+  }
+  const r = SweepRequestSchema.safeParse(raw);
+  return r.success ? r.data : null;
+}
+
+/** Loads a sweep's series (the data is the same for every chunk). */
+export async function sweepSeries(env: Env, req: SweepRequest): Promise<OhlcvSeries | null> {
+  if (!isStored(req.data)) return seriesFromInline(req.data);
+  const summary = await summarize(env, req.data);
+  return loadStoredSeries(env, req.data, summary.bars);
+}
+
+/** Runs one chunk's combinations; invalid combinations (e.g. fast ≥ slow) are skipped. */
+export function runChunk(series: OhlcvSeries, req: SweepRequest, row: SweepRowRecord, chunk: number) {
+  const def = getStrategy(req.strategy);
+  if (!def) throw new BacktestInputError(`unknown strategy "${req.strategy}"`);
+  const combos = cartesian(req.grid).slice(chunk * row.chunkSize, (chunk + 1) * row.chunkSize);
+  const exec = execOptions(req);
+  const equityOut = new Float64Array(series.close.length);
+  const drawdownOut = new Float64Array(series.close.length);
+  const rows: SweepRow[] = [];
+  let skipped = 0;
+  for (const params of combos) {
+    if (!def.params.safeParse(params).success) {
+      skipped++;
+      continue;
+    }
+    const r = runBacktest({
+      series,
+      ...exec,
+      strategy: { name: req.strategy, params },
+      equityOut,
+      drawdownOut,
+    });
+    rows.push({ params, stats: statsToJson(r.stats) });
+  }
+  return { rows, evaluated: rows.length, skipped };
+}
+
+/**
+ * Stores a chunk (a redelivered chunk is a no-op through the primary key) and completes the
+ * sweep when every chunk is in.
+ */
+export async function storeChunk(
+  env: Env,
+  id: string,
+  chunk: number,
+  out: ReturnType<typeof runChunk>,
+): Promise<void> {
+  const now = Date.now();
+  await withD1(env, 'sweeps.chunk_store', async (db) => {
+    await db.batch([
+      db
+        .insert(sweepChunks)
+        .values({
+          sweepId: id,
+          chunk,
+          rows: JSON.stringify(out.rows),
+          evaluated: out.evaluated,
+          skipped: out.skipped,
+          createdAt: now,
+        })
+        .onConflictDoNothing(),
+      db
+        .update(sweeps)
+        .set({
+          status: sql`case when (select count(*) from ${sweepChunks} where ${sweepChunks.sweepId} = ${id}) >= ${sweeps.chunks} then 'completed' else 'running' end`,
+          completedAt: sql`case when (select count(*) from ${sweepChunks} where ${sweepChunks.sweepId} = ${id}) >= ${sweeps.chunks} then ${now} else null end`,
+          updatedAt: now,
+        })
+        .where(and(eq(sweeps.id, id), inArray(sweeps.status, ['queued', 'running']))),
+    ]);
+  });
+}
+
+export async function markSweepRunning(env: Env, id: string): Promise<void> {
+  await withD1(env, 'sweeps.running', (db) =>
+    db
+      .update(sweeps)
+      .set({ status: 'running', updatedAt: Date.now() })
+      .where(and(eq(sweeps.id, id), eq(sweeps.status, 'queued')))
+      .run(),
+  );
+}
+
+/** A key's sweep with its chunks aggregated and ranked (best first, missing statistics last). */
+export async function sweepView(env: Env, keyId: string, id: string, limit: number): Promise<SweepView> {
+  const row = await getSweepById(env, id);
+  if (!row || row.keyId !== keyId) throw new ApiError('not_found', `No sweep ${id}.`);
+  const req = parseSweepRequest(row);
+  if (!req) throw new ApiError('internal', 'The stored sweep request is unreadable.');
+  const chunkRows = await withD1(env, 'sweeps.chunks', (db) =>
+    db.select().from(sweepChunks).where(eq(sweepChunks.sweepId, id)).orderBy(asc(sweepChunks.chunk)).all(),
+  );
+  const all: SweepRow[] = [];
+  let evaluated = 0;
+  let skipped = 0;
+  for (const c of chunkRows) {
+    const parsed = SweepChunkRows.safeParse(safeJson(c.rows));
+    if (!parsed.success) throw new ApiError('internal', 'A stored sweep chunk is unreadable.');
+    all.push(...parsed.data);
+    evaluated += c.evaluated;
+    skipped += c.skipped;
+  }
+  const sign = req.order === 'desc' ? -1 : 1;
+  const key = (r: SweepRow) => {
+    const v = r.stats[req.rankBy];
+    return typeof v === 'number' && Number.isFinite(v) ? v : Number.NaN;
+  };
+  all.sort((a, b) => {
+    const x = key(a);
+    const y = key(b);
+    if (Number.isNaN(x)) return Number.isNaN(y) ? 0 : 1;
+    if (Number.isNaN(y)) return -1;
+    return sign * (x - y);
+  });
+  return {
+    id: row.id,
+    status: row.status,
+    strategy: req.strategy,
+    rankBy: req.rankBy,
+    order: req.order,
+    combinations: row.total,
+    chunks: row.chunks,
+    chunksDone: chunkRows.length,
+    progress: row.chunks === 0 ? 1 : chunkRows.length / row.chunks,
+    evaluated,
+    skipped,
+    error: row.error,
+    createdAt: new Date(row.createdAt).toISOString(),
+    completedAt: row.completedAt !== null ? new Date(row.completedAt).toISOString() : null,
+    results: all.slice(0, limit).map((r, i) => ({ ...r, rank: i + 1 })),
+  };
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,138 @@
+import { and, asc, desc, eq, gte, lte, sql } from 'drizzle-orm';
+import type { OhlcvRow } from '../../engine/data/bars';
+import { aggregateBars } from '../../engine/market/aggregate';
+import type { Timeframe } from '../../schema/contracts/common';
+import type { SymbolInfo } from '../../schema/contracts/market';
+import { bars, quotes, symbols } from '../../schema/tables';
+import { withD1 } from './d1';
+
+export const TIMEFRAME_MS: Record<Timeframe, number> = {
+  '1m': 60_000,
+  '5m': 300_000,
+  '15m': 900_000,
+  '1h': 3_600_000,
+  '1d': 86_400_000,
+};
+
+/** Stored timeframe a requested one is read from. */
+export function sourceTimeframe(tf: Timeframe): '1m' | '1d' {
+  return tf === '1d' ? '1d' : '1m';
+}
+
+export async function listSymbols(env: Env): Promise<SymbolInfo[]> {
+  const rows = await withD1(env, 'symbols.list', (db) => db.select().from(symbols).orderBy(asc(symbols.symbol)).all());
+  return rows.map(toSymbolInfo);
+}
+
+export async function getSymbol(env: Env, symbol: string): Promise<SymbolInfo | null> {
+  const row = await withD1(env, 'symbols.get', (db) => db.select().from(symbols).where(eq(symbols.symbol, symbol)).get());
+  return row ? toSymbolInfo(row) : null;
+}
+
+function toSymbolInfo(r: typeof symbols.$inferSelect): SymbolInfo {
+  return {
+    symbol: r.symbol,
+    name: r.name,
+    assetClass: r.assetClass,
+    exchange: r.exchange,
+    currency: r.currency,
+    tickSize: r.tickSize,
+    lotSize: r.lotSize,
+    session: r.session,
+    timezone: r.timezone,
+    active: r.active,
+  };
+}
+
+export async function storedQuote(env: Env, symbol: string) {
+  return withD1(env, 'quotes.get', (db) => db.select().from(quotes).where(eq(quotes.symbol, symbol)).get());
+}
+
+export interface BarsWindow {
+  symbol: string;
+  timeframe: Timeframe;
+  from?: number | undefined;
+  to?: number | undefined;
+  limit: number;
+  /** `forward` reads ascending from `from`; `backward` reads the newest bars up to `to`. */
+  direction: 'forward' | 'backward';
+}
+
+/**
+ * Reads one page of bars (ascending) plus whether more exist beyond it. Timeframes that are not
+ * stored are aggregated from 1-minute bars; the window is widened to whole buckets so the
+ * first and last aggregated bars are complete.
+ */
+export async function readBars(env: Env, w: BarsWindow): Promise<{ rows: OhlcvRow[]; more: boolean }> {
+  const src = sourceTimeframe(w.timeframe);
+  const bucket = TIMEFRAME_MS[w.timeframe];
+  const ratio = src === w.timeframe ? 1 : bucket / TIMEFRAME_MS[src];
+  // One extra output bar tells whether another page exists; +1 source bucket covers a partial edge.
+  const sourceLimit = (w.limit + 1) * ratio + ratio;
+  const from = w.from !== undefined ? Math.floor(w.from / bucket) * bucket : undefined;
+  const to = w.to;
+  const raw = await withD1(env, 'bars.select', (db) => {
+    const conds = [eq(bars.symbol, w.symbol), eq(bars.timeframe, src)];
+    if (from !== undefined) conds.push(gte(bars.ts, from));
+    if (to !== undefined) conds.push(lte(bars.ts, to));
+    return db
+      .select({ time: bars.ts, open: bars.open, high: bars.high, low: bars.low, close: bars.close, volume: bars.volume })
+      .from(bars)
+      .where(and(...conds))
+      .orderBy(w.direction === 'forward' ? asc(bars.ts) : desc(bars.ts))
+      .limit(sourceLimit)
+      .all();
+  });
+  const ascending = w.direction === 'forward' ? raw : raw.reverse();
+  const truncatedSource = raw.length === sourceLimit;
+  let rows = ratio === 1 ? ascending : aggregateBars(ascending, bucket);
+  if (ratio > 1 && truncatedSource) {
+    // The bucket at the cut edge may be incomplete: drop it, it belongs to the next page.
+    rows = w.direction === 'forward' ? rows.slice(0, -1) : rows.slice(1);
+  }
+  const more = rows.length > w.limit || (truncatedSource && rows.length >= w.limit);
+  if (rows.length > w.limit) rows = w.direction === 'forward' ? rows.slice(0, w.limit) : rows.slice(rows.length - w.limit);
+  return { rows, more };
+}
+
+/** Replaces a symbol's bars in [first, last] of a timeframe with `rows`, atomically. */
+export async function importBars(env: Env, symbol: string, timeframe: '1m' | '1d', rows: OhlcvRow[]): Promise<void> {
+  await withD1(env, 'bars.import', async (db) => {
+    const CHUNK = 10; // D1 binds at most 100 parameters per statement: 8 columns × 10 rows.
+    const statements = [];
+    for (let i = 0; i < rows.length; i += CHUNK) {
+      const values = rows.slice(i, i + CHUNK).map((r) => ({
+        symbol,
+        timeframe,
+        ts: r.time,
+        open: r.open,
+        high: r.high,
+        low: r.low,
+        close: r.close,
+        volume: r.volume,
+      }));
+      statements.push(
+        db
+          .insert(bars)
+          .values(values)
+          .onConflictDoUpdate({
+            target: [bars.symbol, bars.timeframe, bars.ts],
+            set: {
+              open: sqlExcluded('open'),
+              high: sqlExcluded('high'),
+              low: sqlExcluded('low'),
+              close: sqlExcluded('close'),
+              volume: sqlExcluded('volume'),
+            },
+          }),
+      );
+    }
+    const [first, ...rest] = statements;
+    // db.batch runs as one transaction: the import lands whole or not at all.
+    if (first) await db.batch([first, ...rest]);
+  });
+}
+
+function sqlExcluded(column: string) {
+  return sql.raw(`excluded.${column}`);
+}
