@@ -11,7 +11,8 @@ export default defineProject(async () => {
         wrangler: { configPath: './wrangler.toml' },
         miniflare: {
           bindings: {
-            TEST_MIGRATIONS: migrations, SIMULATOR_ENABLED: 'false',
+            TEST_MIGRATIONS: migrations,
+            SIMULATOR_ENABLED: 'false',
             LOG_LEVEL: 'error',
             FUZZ_RUNS: process.env.FUZZ_RUNS ?? '',
             FUZZ_ONLY: process.env.FUZZ_ONLY ?? '',

@@ -16,10 +16,19 @@ const CONNECTIONS = Number(process.env.CONNECTIONS ?? 50);
 const dir = mkdtempSync(join(tmpdir(), 'skippy-bench-api-'));
 const seed = await preparePlatform(dir);
 const admin = seed.keys.find((k) => k.scopes.includes('admin'))!;
-const platform = await startWrangler({ port: await freePort(), persistTo: dir, vars: { SIMULATOR_ENABLED: 'false' } });
+const platform = await startWrangler({
+  port: await freePort(),
+  persistTo: dir,
+  vars: { SIMULATOR_ENABLED: 'false' },
+});
 
 async function load(path: string, headers: Record<string, string>) {
-  const r = await autocannon({ url: `${platform.url}${path}`, connections: CONNECTIONS, duration: DURATION, headers });
+  const r = await autocannon({
+    url: `${platform.url}${path}`,
+    connections: CONNECTIONS,
+    duration: DURATION,
+    headers,
+  });
   return {
     p50: r.latency.p50,
     p95: p95(r),
@@ -52,7 +61,15 @@ try {
   for (const [name, path, headers] of cases) {
     const m = await load(path, headers);
     if (name.startsWith('baseline')) baseP95 = m.p95;
-    rows.push({ case: name, p50_ms: m.p50, p95_ms: m.p95, p99_ms: m.p99, req_per_s: m.rps, errors: m.errors, p95_vs_baseline: baseP95 ? (m.p95 / baseP95).toFixed(2) : '-' });
+    rows.push({
+      case: name,
+      p50_ms: m.p50,
+      p95_ms: m.p95,
+      p99_ms: m.p99,
+      req_per_s: m.rps,
+      errors: m.errors,
+      p95_vs_baseline: baseP95 ? (m.p95 / baseP95).toFixed(2) : '-',
+    });
   }
   console.log(`\n${CONNECTIONS} connections, ${DURATION} s per case, wrangler dev on this machine\n`);
   console.log(table(rows));

@@ -22,7 +22,8 @@ async function timeStart(stateDir: string): Promise<number> {
     for (;;) {
       if (child.exitCode !== null) throw new Error(`npm start exited with ${child.exitCode}`);
       try {
-        if ((await fetch(`http://127.0.0.1:${port}/api/health`)).status === 200) return (performance.now() - t0) / 1000;
+        if ((await fetch(`http://127.0.0.1:${port}/api/health`)).status === 200)
+          return (performance.now() - t0) / 1000;
       } catch {
         // not up yet
       }
@@ -45,7 +46,12 @@ for (let i = 0; i < runs; i++) {
 }
 console.log(
   table([
-    { case: 'first run (migrate + seed + start)', median_s: median(first).toFixed(2), spread_s: spread(first), runs },
+    {
+      case: 'first run (migrate + seed + start)',
+      median_s: median(first).toFixed(2),
+      spread_s: spread(first),
+      runs,
+    },
     { case: 'later run (data kept)', median_s: median(later).toFixed(2), spread_s: spread(later), runs },
   ]),
 );

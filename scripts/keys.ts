@@ -7,7 +7,14 @@
  *   npm run keys -- revoke key_…
  */
 import { parseArgs } from 'node:util';
-import { applyMigrations, d1Execute, DEFAULT_PERSIST, keyInsertSql, makeKey, type Scope } from './lib/platform';
+import {
+  applyMigrations,
+  DEFAULT_PERSIST,
+  d1Execute,
+  keyInsertSql,
+  makeKey,
+  type Scope,
+} from './lib/platform';
 
 const SCOPES: readonly Scope[] = ['read', 'trade', 'ingest', 'admin'];
 
@@ -46,7 +53,10 @@ function rowsOf(result: unknown[]): Row[] {
 await applyMigrations(persistTo);
 switch (command) {
   case 'create': {
-    const scopes = (values.scopes ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+    const scopes = (values.scopes ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
     if (scopes.length === 0) fail('--scopes is required (comma-separated: read, trade, ingest, admin)');
     const unknown = scopes.filter((s) => !SCOPES.includes(s as Scope));
     if (unknown.length > 0) fail(`unknown scope(s): ${unknown.join(', ')}`);
@@ -55,25 +65,40 @@ switch (command) {
     if (values.tier !== 'standard' && values.tier !== 'high') fail('--tier must be standard or high');
     const key = makeKey(name, scopes as Scope[], values.tier);
     await d1Execute(persistTo, { command: keyInsertSql(key) });
-    console.log(`Created ${key.id} (${key.scopes.join(',')}, ${key.tier}). Store the key now; it is not shown again:\n${key.key}`);
+    console.log(
+      `Created ${key.id} (${key.scopes.join(',')}, ${key.tier}). Store the key now; it is not shown again:\n${key.key}`,
+    );
     break;
   }
   case 'list': {
-    const rows = rowsOf(await d1Execute(persistTo, { command: 'SELECT id, name, prefix, scopes, rate_limit_tier, created_at, revoked_at FROM api_keys ORDER BY created_at DESC' }));
+    const rows = rowsOf(
+      await d1Execute(persistTo, {
+        command:
+          'SELECT id, name, prefix, scopes, rate_limit_tier, created_at, revoked_at FROM api_keys ORDER BY created_at DESC',
+      }),
+    );
     if (rows.length === 0) console.log('No keys.');
     for (const r of rows) {
       const state = r.revoked_at ? `revoked ${new Date(r.revoked_at).toISOString()}` : 'active';
-      console.log(`${r.id.padEnd(28)} ${r.prefix}…  ${r.scopes.padEnd(22)} ${r.rate_limit_tier.padEnd(8)} ${r.name.padEnd(20)} ${state}`);
+      console.log(
+        `${r.id.padEnd(28)} ${r.prefix}…  ${r.scopes.padEnd(22)} ${r.rate_limit_tier.padEnd(8)} ${r.name.padEnd(20)} ${state}`,
+      );
     }
     break;
   }
   case 'revoke': {
     if (!arg || !/^key_[A-Za-z0-9_-]+$/.test(arg)) fail('usage: npm run keys -- revoke key_…');
-    const rows = rowsOf(await d1Execute(persistTo, { command: `UPDATE api_keys SET revoked_at = ${Date.now()} WHERE id = '${arg}' AND revoked_at IS NULL RETURNING id` }));
+    const rows = rowsOf(
+      await d1Execute(persistTo, {
+        command: `UPDATE api_keys SET revoked_at = ${Date.now()} WHERE id = '${arg}' AND revoked_at IS NULL RETURNING id`,
+      }),
+    );
     if (rows.length === 0) fail(`no active key ${arg}`);
     console.log(`Revoked ${arg}.`);
     break;
   }
   default:
-    fail('usage: npm run keys -- create --scopes read,trade --name NAME [--tier high] | list | revoke KEY_ID');
+    fail(
+      'usage: npm run keys -- create --scopes read,trade --name NAME [--tier high] | list | revoke KEY_ID',
+    );
 }

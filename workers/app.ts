@@ -1,5 +1,4 @@
 import { HTTPException } from 'hono/http-exception';
-import type { AppEnv } from './app-env';
 import { ApiError, ERROR_STATUS, type ErrorCode, toErrorBody } from './errors';
 import { createLogger } from './lib/logger';
 import { requireScope } from './middleware/auth';
@@ -36,7 +35,9 @@ export function createApp() {
   app.use('*', securityHeaders());
   app.use('/api/*', cors());
   app.use('/api/v1/ingest/bars', bodyLimit(MAX_CSV_BYTES));
-  app.use('/api/*', async (c, next) => (c.req.path === '/api/v1/ingest/bars' ? next() : bodyLimit(DEFAULT_BODY_LIMIT)(c, next)));
+  app.use('/api/*', async (c, next) =>
+    c.req.path === '/api/v1/ingest/bars' ? next() : bodyLimit(DEFAULT_BODY_LIMIT)(c, next),
+  );
 
   app.route('/metrics', metricsRoutes);
   app.route('/api/health', health);
@@ -79,7 +80,10 @@ export function createApp() {
         error: err instanceof Error ? `${err.name}: ${err.message}` : String(err),
       });
     }
-    return c.json(toErrorBody(apiError, traceId), apiError.status, { ...apiError.headers, 'x-trace-id': traceId });
+    return c.json(toErrorBody(apiError, traceId), apiError.status, {
+      ...apiError.headers,
+      'x-trace-id': traceId,
+    });
   });
 
   return app;

@@ -35,7 +35,11 @@ export class ApiError extends Error {
   readonly details: unknown;
   readonly headers: Record<string, string>;
 
-  constructor(code: ErrorCode, message: string, options: { details?: unknown; headers?: Record<string, string> } = {}) {
+  constructor(
+    code: ErrorCode,
+    message: string,
+    options: { details?: unknown; headers?: Record<string, string> } = {},
+  ) {
     super(message);
     this.name = 'ApiError';
     this.code = code;
@@ -55,7 +59,9 @@ export function toErrorBody(err: ApiError, traceId: string): ErrorBody {
 }
 
 /** Flattens zod issues into `[{ path, message }]` for `details`, without echoing input values. */
-export function zodIssues(issues: ReadonlyArray<{ path: ReadonlyArray<PropertyKey>; message: string }>): Array<{
+export function zodIssues(
+  issues: ReadonlyArray<{ path: ReadonlyArray<PropertyKey>; message: string }>,
+): Array<{
   path: string;
   message: string;
 }> {

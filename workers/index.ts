@@ -7,9 +7,9 @@ import { scheduleRetraining } from './services/prediction-training';
 
 export { MarketSimulator } from '../durable-objects/market-simulator/market-simulator';
 export { MetricsAggregator } from '../durable-objects/metrics/metrics-aggregator';
-export { SymbolRoom } from '../durable-objects/symbol-room/symbol-room';
 export { StreamGateway } from '../durable-objects/stream-gateway/stream-gateway';
 export { StreamTickets } from '../durable-objects/stream-tickets/stream-tickets';
+export { SymbolRoom } from '../durable-objects/symbol-room/symbol-room';
 
 const app = createApp();
 let simulatorChecked = false;
@@ -43,8 +43,14 @@ export default {
     ensureSimulator(env, ctx);
     ctx.waitUntil(flushNow(env));
     ctx.waitUntil(
-      scheduleRetraining(env, Date.now()).catch((err: unknown) => createLogger({}).warn('retraining schedule failed', { error: String(err) })),
+      scheduleRetraining(env, Date.now()).catch((err: unknown) =>
+        createLogger({}).warn('retraining schedule failed', { error: String(err) }),
+      ),
     );
-    ctx.waitUntil(reapBacktests(env, Date.now()).catch((err: unknown) => createLogger({}).warn('backtest reaper failed', { error: String(err) })));
+    ctx.waitUntil(
+      reapBacktests(env, Date.now()).catch((err: unknown) =>
+        createLogger({}).warn('backtest reaper failed', { error: String(err) }),
+      ),
+    );
   },
 } satisfies ExportedHandler<Env>;

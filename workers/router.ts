@@ -10,7 +10,9 @@ export function createRouter() {
   return new OpenAPIHono<AppEnv>({
     defaultHook: (result) => {
       if (!result.success) {
-        throw new ApiError('validation_failed', `Invalid ${result.target}.`, { details: zodIssues(result.error.issues) });
+        throw new ApiError('validation_failed', `Invalid ${result.target}.`, {
+          details: zodIssues(result.error.issues),
+        });
       }
     },
   });

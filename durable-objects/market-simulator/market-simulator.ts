@@ -33,11 +33,15 @@ export class MarketSimulator extends DurableObject<Env> {
   }
 
   async status(): Promise<{ running: boolean; symbols: number }> {
-    return { running: (await this.ctx.storage.get<boolean>('running')) === true, symbols: this.#generators.size };
+    return {
+      running: (await this.ctx.storage.get<boolean>('running')) === true,
+      symbols: this.#generators.size,
+    };
   }
 
   override async alarm(): Promise<void> {
-    if ((await this.ctx.storage.get<boolean>('running')) !== true || this.env.SIMULATOR_ENABLED !== 'true') return;
+    if ((await this.ctx.storage.get<boolean>('running')) !== true || this.env.SIMULATOR_ENABLED !== 'true')
+      return;
     const now = Date.now();
     // After a long sleep (laptop lid closed), do not replay hours of ticks: resume from now.
     const from = this.#lastStep > 0 && now - this.#lastStep < 10_000 ? this.#lastStep : now - STEP_MS;
@@ -76,7 +80,10 @@ export class MarketSimulator extends DurableObject<Env> {
     const closes = new Map(last.results.map((r) => [r.symbol, r.close]));
     for (const spec of CATALOG) {
       const price = closes.get(spec.symbol) ?? spec.price;
-      this.#generators.set(spec.symbol, new TickGenerator(spec, price, Date.now() & 0xffffffff, `sim${runId}e${epoch}`));
+      this.#generators.set(
+        spec.symbol,
+        new TickGenerator(spec, price, Date.now() & 0xffffffff, `sim${runId}e${epoch}`),
+      );
     }
   }
 }

@@ -4,7 +4,16 @@ import { hashSeed, mulberry32 } from './random';
 
 export type SimTick =
   | { type: 'trade'; symbol: string; sourceId: string; ts: number; price: number; size: number }
-  | { type: 'quote'; symbol: string; sourceId: string; ts: number; bid: number; bidSize: number; ask: number; askSize: number };
+  | {
+      type: 'quote';
+      symbol: string;
+      sourceId: string;
+      ts: number;
+      bid: number;
+      bidSize: number;
+      ask: number;
+      askSize: number;
+    };
 
 /**
  * Live ticks for one instrument: quotes around the process price with a spread that widens
@@ -38,7 +47,9 @@ export class TickGenerator {
       t += gap;
       const mid = this.proc.step(gap / 1000);
       const ts = Math.floor(t);
-      const spread = this.spec.tickSize * Math.max(1, Math.round(this.spec.spreadTicks * (0.7 + 0.6 * this.rand()) * volBoost));
+      const spread =
+        this.spec.tickSize *
+        Math.max(1, Math.round(this.spec.spreadTicks * (0.7 + 0.6 * this.rand()) * volBoost));
       const bid = roundToTick(mid - spread / 2, this.spec.tickSize);
       const ask = Math.max(roundToTick(mid + spread / 2, this.spec.tickSize), bid + this.spec.tickSize);
       const askRounded = roundToTick(ask, this.spec.tickSize);
@@ -69,7 +80,10 @@ export class TickGenerator {
   }
 
   private size(): number {
-    const lots = Math.max(1, Math.round((this.spec.tradeSize / this.spec.lotSize) * Math.exp(0.8 * (this.rand() - 0.5) * 2)));
+    const lots = Math.max(
+      1,
+      Math.round((this.spec.tradeSize / this.spec.lotSize) * Math.exp(0.8 * (this.rand() - 0.5) * 2)),
+    );
     return Number((lots * this.spec.lotSize).toPrecision(8));
   }
 }

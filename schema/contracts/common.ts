@@ -3,7 +3,10 @@ import { z } from '@hono/zod-openapi';
 /** Exchange-style tickers: upper-case letters, digits, `.` and `-` (BRK.B, BTC-USD). */
 export const SymbolCode = z
   .string()
-  .regex(/^[A-Z0-9][A-Z0-9.-]{0,14}$/, 'Symbol must be 1–15 characters of A–Z, 0–9, "." or "-", starting with a letter or digit.')
+  .regex(
+    /^[A-Z0-9][A-Z0-9.-]{0,14}$/,
+    'Symbol must be 1–15 characters of A–Z, 0–9, "." or "-", starting with a letter or digit.',
+  )
   .openapi({ example: 'AAPL' });
 export type SymbolCode = z.infer<typeof SymbolCode>;
 
@@ -17,15 +20,15 @@ export type Timeframe = z.infer<typeof Timeframe>;
 /** Accepts epoch milliseconds or an ISO-8601 date/time; yields epoch milliseconds. */
 export const Instant = z
   .union([
-    z.coerce
-      .number()
-      .int()
-      .min(0)
-      .max(8_640_000_000_000),
+    z.coerce.number().int().min(0).max(8_640_000_000_000),
     z.iso.datetime({ offset: true }).transform((s) => Date.parse(s)),
     z.iso.date().transform((s) => Date.parse(`${s}T00:00:00Z`)),
   ])
-  .openapi({ type: 'string', example: '2026-01-02T00:00:00Z', description: 'Epoch milliseconds or ISO-8601.' });
+  .openapi({
+    type: 'string',
+    example: '2026-01-02T00:00:00Z',
+    description: 'Epoch milliseconds or ISO-8601.',
+  });
 
 export const ErrorBody = z
   .object({
@@ -52,6 +55,9 @@ export function errorResponses(...codes: Array<400 | 401 | 403 | 404 | 409 | 413
     503: 'A dependency is unavailable',
   };
   return Object.fromEntries(
-    codes.map((code) => [code, { description: descriptions[code]!, content: { 'application/json': { schema: ErrorBody } } }]),
+    codes.map((code) => [
+      code,
+      { description: descriptions[code]!, content: { 'application/json': { schema: ErrorBody } } },
+    ]),
   );
 }

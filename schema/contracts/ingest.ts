@@ -81,5 +81,11 @@ export const BarsImportQuery = z.object({
 });
 
 export const BarsImportResult = z
-  .object({ symbol: SymbolCode, timeframe: z.enum(['1m', '1d']), imported: z.number().int(), from: z.number(), to: z.number() })
+  .object({
+    symbol: SymbolCode,
+    timeframe: z.enum(['1m', '1d']),
+    imported: z.number().int(),
+    from: z.number(),
+    to: z.number(),
+  })
   .openapi('BarsImportResult');

@@ -19,7 +19,9 @@ export const SymbolInfo = z
   .openapi('Symbol');
 export type SymbolInfo = z.infer<typeof SymbolInfo>;
 
-export const SymbolList = z.object({ data: z.array(SymbolInfo), stale: z.boolean(), asOf: z.string() }).openapi('SymbolList');
+export const SymbolList = z
+  .object({ data: z.array(SymbolInfo), stale: z.boolean(), asOf: z.string() })
+  .openapi('SymbolList');
 
 export const Quote = z
   .object({

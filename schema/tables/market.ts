@@ -1,4 +1,4 @@
-import { index, integer, primaryKey, real, sqliteTable, text } from 'drizzle-orm/sqlite-core';
+import { integer, primaryKey, real, sqliteTable, text } from 'drizzle-orm/sqlite-core';
 
 /** Instruments the platform knows. A symbol must exist here before ticks or bars for it are accepted. */
 export const symbols = sqliteTable('symbols', {
@@ -53,5 +53,3 @@ export const quotes = sqliteTable('quotes', {
   prevClose: real('prev_close'),
   updatedAt: integer('updated_at').notNull(),
 });
-
-

@@ -14,7 +14,10 @@ export const models = sqliteTable(
     trainedThrough: integer('trained_through').notNull(),
     expiresAt: integer('expires_at').notNull(),
   },
-  (t) => [primaryKey({ columns: [t.symbol, t.horizon, t.version] }), index('models_latest').on(t.symbol, t.horizon, t.trainedAt)],
+  (t) => [
+    primaryKey({ columns: [t.symbol, t.horizon, t.version] }),
+    index('models_latest').on(t.symbol, t.horizon, t.trainedAt),
+  ],
 );
 
 export const trainingJobs = sqliteTable('training_jobs', {

@@ -19,12 +19,17 @@ function newestMtime(dir: string): number {
 export async function buildDashboardIfNeeded(log: (s: string) => void): Promise<void> {
   if (!existsSync(join(ROOT, 'dashboard/vite.config.ts'))) {
     mkdirSync(DIST, { recursive: true });
-    if (!existsSync(join(DIST, 'index.html'))) writeFileSync(join(DIST, 'index.html'), '<!doctype html><title>Skippy</title>');
+    if (!existsSync(join(DIST, 'index.html')))
+      writeFileSync(join(DIST, 'index.html'), '<!doctype html><title>Skippy</title>');
     return;
   }
   const built = existsSync(join(DIST, 'index.html')) ? statSync(join(DIST, 'index.html')).mtimeMs : 0;
   if (built > 0 && existsSync(SRC) && newestMtime(SRC) <= built) return;
   log('Building the dashboard…');
-  const r = spawnSync(process.execPath, [join(ROOT, 'node_modules/vite/bin/vite.js'), 'build', '--config', 'dashboard/vite.config.ts'], { cwd: ROOT, stdio: 'inherit' });
+  const r = spawnSync(
+    process.execPath,
+    [join(ROOT, 'node_modules/vite/bin/vite.js'), 'build', '--config', 'dashboard/vite.config.ts'],
+    { cwd: ROOT, stdio: 'inherit' },
+  );
   if (r.status !== 0) throw new Error('dashboard build failed');
 }

@@ -27,10 +27,19 @@ export interface SeedInfo {
   keys: DemoKey[];
 }
 
-export const wranglerEnv = (): NodeJS.ProcessEnv => ({ ...process.env, WRANGLER_SEND_METRICS: 'false', CI: process.env.CI ?? '', FORCE_COLOR: '0' });
+export const wranglerEnv = (): NodeJS.ProcessEnv => ({
+  ...process.env,
+  WRANGLER_SEND_METRICS: 'false',
+  CI: process.env.CI ?? '',
+  FORCE_COLOR: '0',
+});
 
 async function wrangler(args: string[]): Promise<string> {
-  const { stdout } = await run(process.execPath, [WRANGLER, ...args], { cwd: ROOT, env: wranglerEnv(), maxBuffer: 256 * 1024 * 1024 });
+  const { stdout } = await run(process.execPath, [WRANGLER, ...args], {
+    cwd: ROOT,
+    env: wranglerEnv(),
+    maxBuffer: 256 * 1024 * 1024,
+  });
   return stdout;
 }
 
@@ -38,7 +47,10 @@ export async function applyMigrations(persistTo: string): Promise<void> {
   await wrangler(['d1', 'migrations', 'apply', 'DB', '--local', '--persist-to', persistTo]);
 }
 
-export async function d1Execute(persistTo: string, opts: { file?: string; command?: string }): Promise<unknown[]> {
+export async function d1Execute(
+  persistTo: string,
+  opts: { file?: string; command?: string },
+): Promise<unknown[]> {
   const args = ['d1', 'execute', 'DB', '--local', '--persist-to', persistTo, '--json', '--yes'];
   if (opts.file) args.push('--file', opts.file);
   if (opts.command) args.push('--command', opts.command);
@@ -61,7 +73,13 @@ export function keyInsertSql(k: DemoKey): string {
 }
 
 export function makeKey(name: string, scopes: Scope[], tier: 'standard' | 'high' = 'standard'): DemoKey {
-  return { id: `key_${Date.now().toString(36)}${randomBytes(6).toString('base64url')}`, key: newKey(), scopes, name, tier };
+  return {
+    id: `key_${Date.now().toString(36)}${randomBytes(6).toString('base64url')}`,
+    key: newKey(),
+    scopes,
+    name,
+    tier,
+  };
 }
 
 /**
@@ -69,7 +87,10 @@ export function makeKey(name: string, scopes: Scope[], tier: 'standard' | 'high'
  * market and one demo key per scope. The seed record (with the demo keys, which exist only
  * locally) lives inside the persisted state, so deleting the state re-seeds.
  */
-export async function preparePlatform(persistTo = DEFAULT_PERSIST, log: (s: string) => void = () => {}): Promise<SeedInfo> {
+export async function preparePlatform(
+  persistTo = DEFAULT_PERSIST,
+  log: (s: string) => void = () => {},
+): Promise<SeedInfo> {
   mkdirSync(persistTo, { recursive: true });
   await applyMigrations(persistTo);
   const marker = join(persistTo, 'skippy-seed.json');
@@ -97,7 +118,9 @@ export async function freePort(): Promise<number> {
     const srv = createServer();
     srv.listen(0, '127.0.0.1', () => {
       const addr = srv.address();
-      srv.close(() => (typeof addr === 'object' && addr ? resolvePort(addr.port) : reject(new Error('no port'))));
+      srv.close(() =>
+        typeof addr === 'object' && addr ? resolvePort(addr.port) : reject(new Error('no port')),
+      );
     });
   });
 }
@@ -117,7 +140,19 @@ export async function startWrangler(opts: {
   inheritStdio?: boolean;
   timeoutMs?: number;
 }): Promise<RunningPlatform> {
-  const args = [WRANGLER, 'dev', '--port', String(opts.port), '--ip', '127.0.0.1', '--persist-to', opts.persistTo ?? DEFAULT_PERSIST, '--show-interactive-dev-session=false', '--inspector-port', '0'];
+  const args = [
+    WRANGLER,
+    'dev',
+    '--port',
+    String(opts.port),
+    '--ip',
+    '127.0.0.1',
+    '--persist-to',
+    opts.persistTo ?? DEFAULT_PERSIST,
+    '--show-interactive-dev-session=false',
+    '--inspector-port',
+    '0',
+  ];
   for (const [k, v] of Object.entries(opts.vars ?? {})) args.push('--var', `${k}:${v}`);
   const child = spawn(process.execPath, args, {
     cwd: ROOT,

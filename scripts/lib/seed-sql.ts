@@ -40,7 +40,10 @@ export function seedSql(end: number, seed = 42): { sql: string; daily: number; m
         parts.push(
           'INSERT OR IGNORE INTO bars (symbol, timeframe, ts, open, high, low, close, volume) VALUES\n' +
             chunk
-              .map((b) => `(${str(spec.symbol)},'${tf}',${b.time},${num(b.open)},${num(b.high)},${num(b.low)},${num(b.close)},${num(b.volume)})`)
+              .map(
+                (b) =>
+                  `(${str(spec.symbol)},'${tf}',${b.time},${num(b.open)},${num(b.high)},${num(b.low)},${num(b.close)},${num(b.volume)})`,
+              )
               .join(',\n') +
             ';',
         );

@@ -1,5 +1,4 @@
-import { inject } from 'vitest';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
 import { preparePlatform } from '../../scripts/lib/platform';
 import { call, demoKey } from './helpers';
 
@@ -38,7 +37,9 @@ describe('the platform under wrangler dev', () => {
       method: 'POST',
       key: demoKey('ingest'),
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ ticks: [{ type: 'trade', symbol: 'MSFT', sourceId: `e2e-${ts}`, ts, price: 444.44, size: 5 }] }),
+      body: JSON.stringify({
+        ticks: [{ type: 'trade', symbol: 'MSFT', sourceId: `e2e-${ts}`, ts, price: 444.44, size: 5 }],
+      }),
     });
     expect(res.status).toBe(200);
     const quote = await (await call('/api/v1/quotes/MSFT', { key: demoKey('read') })).json();

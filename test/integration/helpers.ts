@@ -1,8 +1,8 @@
 import { createExecutionContext } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
+import { CATALOG } from '../../engine/market/catalog';
 import worker from '../../workers/index';
 import { createKey, type RateLimitTier, type Scope } from '../../workers/services/api-keys';
-import { CATALOG } from '../../engine/market/catalog';
 
 /**
  * Calls the Worker's fetch handler directly in the test isolate. (Going through
@@ -13,7 +13,12 @@ export async function api(path: string, init: RequestInit & { key?: string } = {
   const headers = new Headers(init.headers);
   if (init.key) headers.set('authorization', `Bearer ${init.key}`);
   const { key: _key, ...rest } = init;
-  return worker.fetch(new Request(`http://skippy.test${path}`, { ...rest, headers }), env, createExecutionContext());
+  // A Request built here has no edge `cf` properties; the handler's type expects an incoming request.
+  const request = new Request(`http://skippy.test${path}`, { ...rest, headers }) as Request<
+    unknown,
+    IncomingRequestCfProperties
+  >;
+  return worker.fetch(request, env, createExecutionContext());
 }
 
 export async function makeKey(scopes: Scope[], tier: RateLimitTier = 'high'): Promise<string> {
@@ -27,7 +32,18 @@ export async function seedSymbols(): Promise<void> {
     CATALOG.map((s) =>
       env.DB.prepare(
         'INSERT OR IGNORE INTO symbols (symbol, name, asset_class, exchange, currency, tick_size, lot_size, session, timezone, active, created_at) VALUES (?,?,?,?,?,?,?,?,?,1,?)',
-      ).bind(s.symbol, s.name, s.assetClass, s.exchange, s.currency, s.tickSize, s.lotSize, s.session, s.timezone, now),
+      ).bind(
+        s.symbol,
+        s.name,
+        s.assetClass,
+        s.exchange,
+        s.currency,
+        s.tickSize,
+        s.lotSize,
+        s.session,
+        s.timezone,
+        now,
+      ),
     ),
   );
 }

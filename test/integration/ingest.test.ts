@@ -12,7 +12,12 @@ beforeAll(async () => {
 });
 
 const post = (path: string, body: unknown, key = ingestKey, contentType = 'application/json') =>
-  api(path, { method: 'POST', key, headers: { 'content-type': contentType }, body: typeof body === 'string' ? body : JSON.stringify(body) });
+  api(path, {
+    method: 'POST',
+    key,
+    headers: { 'content-type': contentType },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
 
 describe('POST /api/v1/ingest/ticks', () => {
   it('sequences trades and quotes per symbol and makes them the live quote', async () => {
@@ -25,13 +30,18 @@ describe('POST /api/v1/ingest/ticks', () => {
       ],
     });
     expect(res.status).toBe(200);
-    const body = await json<{ accepted: number; duplicates: number; symbols: Record<string, { lastSeq: number }> }>(res);
+    const body = await json<{
+      accepted: number;
+      duplicates: number;
+      symbols: Record<string, { lastSeq: number }>;
+    }>(res);
     expect(body).toMatchObject({ accepted: 3, duplicates: 0 });
     expect(body.symbols.NVDA!.lastSeq).toBe(2);
     expect(body.symbols.TSLA!.lastSeq).toBe(1);
-    const quote = await json<{ data: { last: number; bid: number; ask: number; seq: number }; source: string }>(
-      await api('/api/v1/quotes/NVDA', { key: readKey }),
-    );
+    const quote = await json<{
+      data: { last: number; bid: number; ask: number; seq: number };
+      source: string;
+    }>(await api('/api/v1/quotes/NVDA', { key: readKey }));
     expect(quote.source).toBe('live');
     expect(quote.data).toMatchObject({ last: 100.01, bid: 100, ask: 100.02, seq: 2 });
   });
@@ -39,10 +49,14 @@ describe('POST /api/v1/ingest/ticks', () => {
   it('drops redelivered ticks (same symbol and sourceId) and keeps seq moving forward only', async () => {
     const ts = Date.UTC(2025, 0, 2, 15, 1, 0);
     const batch = { ticks: [{ type: 'trade', symbol: 'SPY', sourceId: 'dup-1', ts, price: 500, size: 1 }] };
-    const first = await json<{ symbols: Record<string, { lastSeq: number }> }>(await post('/api/v1/ingest/ticks', batch));
-    const again = await json<{ accepted: number; duplicates: number; symbols: Record<string, { lastSeq: number }> }>(
+    const first = await json<{ symbols: Record<string, { lastSeq: number }> }>(
       await post('/api/v1/ingest/ticks', batch),
     );
+    const again = await json<{
+      accepted: number;
+      duplicates: number;
+      symbols: Record<string, { lastSeq: number }>;
+    }>(await post('/api/v1/ingest/ticks', batch));
     expect(again.accepted).toBe(0);
     expect(again.duplicates).toBe(1);
     // The old trade's minute has long closed, so the room may have sequenced that bar since; never a second trade.
@@ -51,11 +65,22 @@ describe('POST /api/v1/ingest/ticks', () => {
 
   it('rejects the whole batch for an unknown symbol, invalid ticks, or too many ticks', async () => {
     const ts = Date.now();
-    const unknown = await post('/api/v1/ingest/ticks', { ticks: [{ type: 'trade', symbol: 'NOPE', sourceId: 'x', ts, price: 1, size: 1 }] });
+    const unknown = await post('/api/v1/ingest/ticks', {
+      ticks: [{ type: 'trade', symbol: 'NOPE', sourceId: 'x', ts, price: 1, size: 1 }],
+    });
     expect(unknown.status).toBe(404);
-    const crossed = await post('/api/v1/ingest/ticks', { ticks: [{ type: 'quote', symbol: 'AAPL', sourceId: 'x', ts, bid: 2, bidSize: 1, ask: 1, askSize: 1 }] });
+    const crossed = await post('/api/v1/ingest/ticks', {
+      ticks: [{ type: 'quote', symbol: 'AAPL', sourceId: 'x', ts, bid: 2, bidSize: 1, ask: 1, askSize: 1 }],
+    });
     expect(crossed.status).toBe(400);
-    const many = Array.from({ length: 1001 }, (_, i) => ({ type: 'trade', symbol: 'AAPL', sourceId: `m${i}`, ts, price: 1, size: 1 }));
+    const many = Array.from({ length: 1001 }, (_, i) => ({
+      type: 'trade',
+      symbol: 'AAPL',
+      sourceId: `m${i}`,
+      ts,
+      price: 1,
+      size: 1,
+    }));
     expect((await post('/api/v1/ingest/ticks', { ticks: many })).status).toBe(400);
     expect((await post('/api/v1/ingest/ticks', '{"ticks":[', ingestKey)).status).toBe(400);
   });
@@ -67,7 +92,12 @@ describe('POST /api/v1/ingest/ticks', () => {
 });
 
 describe('POST /api/v1/ingest/bars', () => {
-  const csv = ['Date,Open,High,Low,Close,Volume', '2020-01-02,10,11,9,10.5,100', '2020-01-03,10.5,12,10,11.5,200', '2020-01-06,11.5,11.8,11,11.2,150'].join('\n');
+  const csv = [
+    'Date,Open,High,Low,Close,Volume',
+    '2020-01-02,10,11,9,10.5,100',
+    '2020-01-03,10.5,12,10,11.5,200',
+    '2020-01-06,11.5,11.8,11,11.2,150',
+  ].join('\n');
 
   it('imports a vendor CSV and serves it back', async () => {
     const res = await post('/api/v1/ingest/bars?symbol=BRK.B&timeframe=1d', csv, ingestKey, 'text/csv');
@@ -80,12 +110,18 @@ describe('POST /api/v1/ingest/bars', () => {
   });
 
   it('rejects a CSV with one bad row whole, naming the row, and stores nothing', async () => {
-    const bad = ['Date,Open,High,Low,Close,Volume', '2019-01-02,10,11,9,10.5,100', '2019-01-03,10.5,abc,10,11.5,200'].join('\n');
+    const bad = [
+      'Date,Open,High,Low,Close,Volume',
+      '2019-01-02,10,11,9,10.5,100',
+      '2019-01-03,10.5,abc,10,11.5,200',
+    ].join('\n');
     const res = await post('/api/v1/ingest/bars?symbol=BRK.B&timeframe=1d', bad, ingestKey, 'text/csv');
     expect(res.status).toBe(400);
     const body = await json<{ error: { code: string; details: Array<{ row: number }> } }>(res);
     expect(body.error.details[0]!.row).toBe(3);
-    const row = await env.DB.prepare("SELECT COUNT(*) AS n FROM bars WHERE symbol = 'BRK.B' AND ts < ?").bind(Date.UTC(2020, 0, 1)).first<{ n: number }>();
+    const row = await env.DB.prepare("SELECT COUNT(*) AS n FROM bars WHERE symbol = 'BRK.B' AND ts < ?")
+      .bind(Date.UTC(2020, 0, 1))
+      .first<{ n: number }>();
     expect(row!.n).toBe(0);
   });
 

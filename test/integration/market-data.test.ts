@@ -12,30 +12,16 @@ beforeAll(async () => {
   const stmts = [];
   for (let i = 0; i < 30; i++) {
     stmts.push(
-      env.DB.prepare('INSERT OR IGNORE INTO bars (symbol, timeframe, ts, open, high, low, close, volume) VALUES (?,?,?,?,?,?,?,?)').bind(
-        'AAPL',
-        '1d',
-        start + i * day,
-        100 + i,
-        102 + i,
-        99 + i,
-        101 + i,
-        1000,
-      ),
+      env.DB.prepare(
+        'INSERT OR IGNORE INTO bars (symbol, timeframe, ts, open, high, low, close, volume) VALUES (?,?,?,?,?,?,?,?)',
+      ).bind('AAPL', '1d', start + i * day, 100 + i, 102 + i, 99 + i, 101 + i, 1000),
     );
   }
   for (let m = 0; m < 120; m++) {
     stmts.push(
-      env.DB.prepare('INSERT OR IGNORE INTO bars (symbol, timeframe, ts, open, high, low, close, volume) VALUES (?,?,?,?,?,?,?,?)').bind(
-        'MSFT',
-        '1m',
-        start + m * 60_000,
-        10 + m,
-        11 + m,
-        9 + m,
-        10.5 + m,
-        1,
-      ),
+      env.DB.prepare(
+        'INSERT OR IGNORE INTO bars (symbol, timeframe, ts, open, high, low, close, volume) VALUES (?,?,?,?,?,?,?,?)',
+      ).bind('MSFT', '1m', start + m * 60_000, 10 + m, 11 + m, 9 + m, 10.5 + m, 1),
     );
   }
   await env.DB.batch(stmts);
@@ -102,9 +88,9 @@ describe('bars', () => {
   });
 
   it('aggregates 1-minute bars into hourly bars', async () => {
-    const body = await json<{ data: Array<{ t: number; o: number; h: number; l: number; c: number; v: number }> }>(
-      await api(`/api/v1/bars/MSFT?timeframe=1h&from=2024-01-01`, { key: readKey }),
-    );
+    const body = await json<{
+      data: Array<{ t: number; o: number; h: number; l: number; c: number; v: number }>;
+    }>(await api(`/api/v1/bars/MSFT?timeframe=1h&from=2024-01-01`, { key: readKey }));
     expect(body.data).toHaveLength(2);
     expect(body.data[0]).toEqual({ t: Date.UTC(2024, 0, 1), o: 10, h: 70, l: 9, c: 69.5, v: 60 });
     expect(body.data[1]).toMatchObject({ o: 70, c: 129.5, v: 60 });
@@ -132,10 +118,17 @@ describe('auth', () => {
   it('stops a revoked key at once', async () => {
     const admin = await makeKey(['admin']);
     const created = await json<{ id: string; key: string }>(
-      await api('/api/v1/admin/keys', { method: 'POST', key: admin, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'temp', scopes: ['read'] }) }),
+      await api('/api/v1/admin/keys', {
+        method: 'POST',
+        key: admin,
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ name: 'temp', scopes: ['read'] }),
+      }),
     );
     expect((await api('/api/v1/symbols', { key: created.key })).status).toBe(200);
-    expect((await api(`/api/v1/admin/keys/${created.id}`, { method: 'DELETE', key: admin })).status).toBe(200);
+    expect((await api(`/api/v1/admin/keys/${created.id}`, { method: 'DELETE', key: admin })).status).toBe(
+      200,
+    );
     expect((await api('/api/v1/symbols', { key: created.key })).status).toBe(401);
   });
 });

@@ -1,7 +1,7 @@
-import { env } from 'cloudflare:workers';
 import { createExecutionContext } from 'cloudflare:test';
-import worker from '../../workers/index';
+import { env } from 'cloudflare:workers';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import worker from '../../workers/index';
 import { parseTraceparent, traceField, traceFromField, traceHeaders } from '../../workers/lib/trace';
 import { api, makeKey } from './helpers';
 
@@ -62,8 +62,12 @@ describe('request logs', () => {
     // The test bindings run at LOG_LEVEL=error to keep output readable; this request logs at info.
     const res = await worker.fetch(
       new Request('http://skippy.test/api/v1/symbols/ZZZ9', {
-        headers: { authorization: `Bearer ${readKey}`, traceparent: `00-${TRACE_ID}-b7ad6b7169203331-01`, cookie: 'session=abc' },
-      }),
+        headers: {
+          authorization: `Bearer ${readKey}`,
+          traceparent: `00-${TRACE_ID}-b7ad6b7169203331-01`,
+          cookie: 'session=abc',
+        },
+      }) as Request<unknown, IncomingRequestCfProperties>,
       { ...env, LOG_LEVEL: 'info' },
       createExecutionContext(),
     );

@@ -30,7 +30,9 @@ export function timingSafeEqualStrings(a: string, b: string): boolean {
   const ab = encoder.encode(a);
   const bb = encoder.encode(b);
   if (ab.byteLength !== bb.byteLength) return false;
-  const subtle = crypto.subtle as SubtleCrypto & { timingSafeEqual?: (x: ArrayBufferView, y: ArrayBufferView) => boolean };
+  const subtle = crypto.subtle as SubtleCrypto & {
+    timingSafeEqual?: (x: ArrayBufferView, y: ArrayBufferView) => boolean;
+  };
   if (typeof subtle.timingSafeEqual === 'function') return subtle.timingSafeEqual(ab, bb);
   let diff = 0;
   for (let i = 0; i < ab.byteLength; i++) diff |= ab[i]! ^ bb[i]!;

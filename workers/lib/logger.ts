@@ -31,7 +31,13 @@ function scrub(fields: Record<string, unknown>): Record<string, unknown> {
 export function createLogger(base: Record<string, unknown> = {}): Logger {
   const emit = (level: LogLevel, message: string, fields?: Record<string, unknown>) => {
     if (RANK[level] < minRank) return;
-    const line = JSON.stringify({ level, message, time: new Date().toISOString(), ...scrub(base), ...(fields ? scrub(fields) : {}) });
+    const line = JSON.stringify({
+      level,
+      message,
+      time: new Date().toISOString(),
+      ...scrub(base),
+      ...(fields ? scrub(fields) : {}),
+    });
     if (level === 'error') console.error(line);
     else if (level === 'warn') console.warn(line);
     else console.log(line);

@@ -52,7 +52,9 @@ export async function authenticate(
     const now = Date.now();
     const mem = lastGood.get(hash);
     if (mem && now - mem.at < FALLBACK_MAX_AGE_MS) return mem.principal;
-    const kv = await env.CACHE.get<{ principal: Principal; at: number }>(kvKey.apiKey(hash), 'json').catch(() => null);
+    const kv = await env.CACHE.get<{ principal: Principal; at: number }>(kvKey.apiKey(hash), 'json').catch(
+      () => null,
+    );
     if (kv && now - kv.at < FALLBACK_MAX_AGE_MS) return kv.principal;
     throw new ApiError('dependency_failed', 'Authentication is temporarily unavailable; retry shortly.');
   }
@@ -85,7 +87,9 @@ export function requireScope(scope: Scope) {
       c.set('principal', principal);
     }
     if (!hasScope(principal, scope)) {
-      throw new ApiError('forbidden', `This key lacks the \`${scope}\` scope.`, { details: { required: scope, granted: principal.scopes } });
+      throw new ApiError('forbidden', `This key lacks the \`${scope}\` scope.`, {
+        details: { required: scope, granted: principal.scopes },
+      });
     }
     await next();
   });

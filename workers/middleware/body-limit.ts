@@ -1,5 +1,5 @@
-import { bodyLimit as honoBodyLimit } from 'hono/body-limit';
 import type { MiddlewareHandler } from 'hono';
+import { bodyLimit as honoBodyLimit } from 'hono/body-limit';
 import type { AppEnv } from '../app-env';
 import { ApiError } from '../errors';
 
@@ -11,7 +11,9 @@ export function bodyLimit(maxBytes: number): MiddlewareHandler<AppEnv> {
   return honoBodyLimit({
     maxSize: maxBytes,
     onError: () => {
-      throw new ApiError('payload_too_large', `Request body exceeds ${maxBytes} bytes.`, { details: { maxBytes } });
+      throw new ApiError('payload_too_large', `Request body exceeds ${maxBytes} bytes.`, {
+        details: { maxBytes },
+      });
     },
   });
 }

@@ -17,7 +17,14 @@ export function cors() {
       origin: (origin) => (origins.includes(origin) ? origin : null),
       allowHeaders: ['authorization', 'x-api-key', 'content-type', 'idempotency-key', 'traceparent'],
       allowMethods: ['GET', 'POST', 'DELETE', 'OPTIONS'],
-      exposeHeaders: ['x-trace-id', 'retry-after', 'ratelimit-limit', 'ratelimit-remaining', 'ratelimit-reset', 'location'],
+      exposeHeaders: [
+        'x-trace-id',
+        'retry-after',
+        'ratelimit-limit',
+        'ratelimit-remaining',
+        'ratelimit-reset',
+        'location',
+      ],
       maxAge: 600,
     })(c, next);
   });

@@ -8,7 +8,12 @@ import { readBars, TIMEFRAME_MS } from '../services/market-data';
 import { requireKnownSymbol } from '../services/symbol-guard';
 
 /** Opaque to clients; it pins the query it continues so a cursor cannot be replayed against another. */
-const Cursor = z.object({ d: z.enum(['f', 'b']), t: z.number().int(), tf: z.string(), e: z.number().int().optional() });
+const Cursor = z.object({
+  d: z.enum(['f', 'b']),
+  t: z.number().int(),
+  tf: z.string(),
+  e: z.number().int().optional(),
+});
 type Cursor = z.infer<typeof Cursor>;
 
 function encodeCursor(c: Cursor): string {
@@ -23,7 +28,9 @@ function decodeCursor(s: string): Cursor {
   } catch {
     // fall through to the error below
   }
-  throw new ApiError('validation_failed', 'Invalid cursor.', { details: [{ path: 'cursor', message: 'not a cursor from this API' }] });
+  throw new ApiError('validation_failed', 'Invalid cursor.', {
+    details: [{ path: 'cursor', message: 'not a cursor from this API' }],
+  });
 }
 
 export const barsRoutes = createRouter().openapi(
@@ -31,7 +38,8 @@ export const barsRoutes = createRouter().openapi(
     method: 'get',
     path: '/{symbol}',
     tags: ['market data'],
-    summary: 'OHLCV bars, ascending. With `from`, pages forward; without, returns the newest bars up to `to` and pages backward.',
+    summary:
+      'OHLCV bars, ascending. With `from`, pages forward; without, returns the newest bars up to `to` and pages backward.',
     security: [{ bearer: [] }],
     request: { params: SymbolParam, query: BarsQuery },
     responses: {
@@ -50,7 +58,8 @@ export const barsRoutes = createRouter().openapi(
     let to = q.to;
     if (q.cursor) {
       const cur = decodeCursor(q.cursor);
-      if (cur.tf !== q.timeframe) throw new ApiError('validation_failed', 'Cursor belongs to another timeframe.');
+      if (cur.tf !== q.timeframe)
+        throw new ApiError('validation_failed', 'Cursor belongs to another timeframe.');
       direction = cur.d === 'f' ? 'forward' : 'backward';
       if (direction === 'forward') {
         from = cur.t;
@@ -66,7 +75,12 @@ export const barsRoutes = createRouter().openapi(
       { kv: c.env.CACHE, waitUntil, name: 'bars' },
       kvKey.bars(symbol, queryKey),
       // Recent windows change as bars close; old windows never do.
-      { freshMs: live ? 5_000 : 3_600_000, keepSeconds: live ? 3_600 : 86_400, memory: true, bypass: wantsFresh(c.req.raw.headers) },
+      {
+        freshMs: live ? 5_000 : 3_600_000,
+        keepSeconds: live ? 3_600 : 86_400,
+        memory: true,
+        bypass: wantsFresh(c.req.raw.headers),
+      },
       () => readBars(c.env, { symbol, timeframe: q.timeframe, from, to, limit: q.limit, direction }),
     );
     const { rows, more } = r.value;
@@ -74,8 +88,18 @@ export const barsRoutes = createRouter().openapi(
     if (more && rows.length > 0) {
       nextCursor =
         direction === 'forward'
-          ? encodeCursor({ d: 'f', t: rows.at(-1)!.time + TIMEFRAME_MS[q.timeframe], tf: q.timeframe, ...(to !== undefined ? { e: to } : {}) })
-          : encodeCursor({ d: 'b', t: rows[0]!.time - 1, tf: q.timeframe, ...(from !== undefined ? { e: from } : {}) });
+          ? encodeCursor({
+              d: 'f',
+              t: rows.at(-1)!.time + TIMEFRAME_MS[q.timeframe],
+              tf: q.timeframe,
+              ...(to !== undefined ? { e: to } : {}),
+            })
+          : encodeCursor({
+              d: 'b',
+              t: rows[0]!.time - 1,
+              tf: q.timeframe,
+              ...(from !== undefined ? { e: from } : {}),
+            });
     }
     return c.json(
       {

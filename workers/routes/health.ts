@@ -5,9 +5,17 @@ import { createRouter } from '../router';
 import { roomFor } from '../services/rooms';
 import { VERSION } from '../version';
 
-const Check = z.object({ status: z.enum(['ok', 'fail']), latencyMs: z.number(), error: z.string().optional() });
-const Liveness = z.object({ status: z.literal('ok'), version: z.string(), time: z.string() }).openapi('Liveness');
-const DbHealth = z.object({ status: z.enum(['ok', 'fail']), latencyMs: z.number(), error: z.string().optional() }).openapi('DbHealth');
+const Check = z.object({
+  status: z.enum(['ok', 'fail']),
+  latencyMs: z.number(),
+  error: z.string().optional(),
+});
+const Liveness = z
+  .object({ status: z.literal('ok'), version: z.string(), time: z.string() })
+  .openapi('Liveness');
+const DbHealth = z
+  .object({ status: z.enum(['ok', 'fail']), latencyMs: z.number(), error: z.string().optional() })
+  .openapi('DbHealth');
 const Detailed = z
   .object({
     status: z.enum(['ok', 'degraded']),
@@ -21,10 +29,19 @@ const Detailed = z
 async function timed(fn: () => Promise<unknown>, timeoutMs = 3_000): Promise<z.infer<typeof Check>> {
   const started = performance.now();
   try {
-    await Promise.race([fn(), new Promise((_, reject) => setTimeout(() => reject(new Error(`timed out after ${timeoutMs} ms`)), timeoutMs))]);
+    await Promise.race([
+      fn(),
+      new Promise((_, reject) =>
+        setTimeout(() => reject(new Error(`timed out after ${timeoutMs} ms`)), timeoutMs),
+      ),
+    ]);
     return { status: 'ok', latencyMs: round(performance.now() - started) };
   } catch (err) {
-    return { status: 'fail', latencyMs: round(performance.now() - started), error: err instanceof Error ? err.message : String(err) };
+    return {
+      status: 'fail',
+      latencyMs: round(performance.now() - started),
+      error: err instanceof Error ? err.message : String(err),
+    };
   }
 }
 
@@ -68,7 +85,10 @@ health.openapi(
     security: [{ bearer: [] }],
     responses: {
       200: { description: 'All dependencies healthy', content: { 'application/json': { schema: Detailed } } },
-      503: { description: 'At least one dependency failing', content: { 'application/json': { schema: Detailed } } },
+      503: {
+        description: 'At least one dependency failing',
+        content: { 'application/json': { schema: Detailed } },
+      },
     },
   }),
   async (c) => {

@@ -1,5 +1,5 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { seriesFromRows, type OhlcvRow, rowsFromSeries } from '../../engine/data/bars';
+import { type OhlcvRow, rowsFromSeries, seriesFromRows } from '../../engine/data/bars';
 import { parseOhlcvCsv } from '../../engine/data/csv';
 import { errorResponses } from '../../schema/contracts/common';
 import {
@@ -13,8 +13,8 @@ import {
 } from '../../schema/contracts/ingest';
 import { ApiError, zodIssues } from '../errors';
 import { createRouter } from '../router';
-import { importBars } from '../services/market-data';
 import { invalidate, kvKey } from '../services/cache';
+import { importBars } from '../services/market-data';
 import { roomFor } from '../services/rooms';
 import { requireKnownSymbol } from '../services/symbol-guard';
 
@@ -26,11 +26,15 @@ export const ingestRoutes = createRouter()
       method: 'post',
       path: '/ticks',
       tags: ['ingest'],
-      summary: 'A batch of up to 1,000 trades and quotes from a feed relay; idempotent on (symbol, sourceId).',
+      summary:
+        'A batch of up to 1,000 trades and quotes from a feed relay; idempotent on (symbol, sourceId).',
       security: [{ bearer: [] }],
       request: { body: { required: true, content: { 'application/json': { schema: TickBatch } } } },
       responses: {
-        200: { description: 'Sequenced; duplicates counted and dropped', content: { 'application/json': { schema: TickIngestResult } } },
+        200: {
+          description: 'Sequenced; duplicates counted and dropped',
+          content: { 'application/json': { schema: TickIngestResult } },
+        },
         ...errorResponses(400, 401, 403, 404, 413, 429, 503),
       },
     }),
@@ -47,7 +51,10 @@ export const ingestRoutes = createRouter()
       await Promise.all([...bySymbol.keys()].map((s) => requireKnownSymbol(c.env, waitUntil, s)));
       const traceId = c.get('traceId');
       const settled = await Promise.allSettled(
-        [...bySymbol].map(async ([symbol, list]) => [symbol, await roomFor(c.env, symbol).ingest(symbol, list, traceId)] as const),
+        [...bySymbol].map(
+          async ([symbol, list]) =>
+            [symbol, await roomFor(c.env, symbol).ingest(symbol, list, traceId)] as const,
+        ),
       );
       const symbols: Record<string, SymbolIngestResult> = {};
       const failed: string[] = [];
@@ -82,7 +89,11 @@ export const ingestRoutes = createRouter()
           required: false,
           content: {
             'application/json': { schema: BarsImportJson },
-            'text/csv': { schema: z.string().openapi({ example: 'Date,Open,High,Low,Close,Volume\n2024-01-02,10,11,9.5,10.5,1000' }) },
+            'text/csv': {
+              schema: z
+                .string()
+                .openapi({ example: 'Date,Open,High,Low,Close,Volume\n2024-01-02,10,11,9.5,10.5,1000' }),
+            },
           },
         },
       },
@@ -99,25 +110,36 @@ export const ingestRoutes = createRouter()
       if (contentType === 'text/csv') {
         const q = c.req.valid('query');
         if (!q.symbol || !q.timeframe) {
-          throw new ApiError('validation_failed', 'CSV imports need `symbol` and `timeframe` query parameters.', {
-            details: [
-              ...(q.symbol ? [] : [{ path: 'symbol', message: 'Required' }]),
-              ...(q.timeframe ? [] : [{ path: 'timeframe', message: 'Required' }]),
-            ],
-          });
+          throw new ApiError(
+            'validation_failed',
+            'CSV imports need `symbol` and `timeframe` query parameters.',
+            {
+              details: [
+                ...(q.symbol ? [] : [{ path: 'symbol', message: 'Required' }]),
+                ...(q.timeframe ? [] : [{ path: 'timeframe', message: 'Required' }]),
+              ],
+            },
+          );
         }
         symbol = q.symbol;
         timeframe = q.timeframe;
         const parsed = parseOhlcvCsv(await c.req.text());
         if (!parsed.ok) {
-          throw new ApiError('validation_failed', `CSV rejected: ${parsed.errors.length} bad row(s); nothing was imported.`, {
-            details: parsed.errors.slice(0, 100),
-          });
+          throw new ApiError(
+            'validation_failed',
+            `CSV rejected: ${parsed.errors.length} bad row(s); nothing was imported.`,
+            {
+              details: parsed.errors.slice(0, 100),
+            },
+          );
         }
         rows = rowsFromSeries(parsed.series);
       } else if (contentType === 'application/json') {
         const body = BarsImportJson.safeParse(await c.req.json().catch(() => undefined));
-        if (!body.success) throw new ApiError('validation_failed', 'Invalid bars import.', { details: zodIssues(body.error.issues) });
+        if (!body.success)
+          throw new ApiError('validation_failed', 'Invalid bars import.', {
+            details: zodIssues(body.error.issues),
+          });
         symbol = body.data.symbol;
         timeframe = body.data.timeframe;
         rows = jsonRows(body.data.bars);
@@ -128,25 +150,50 @@ export const ingestRoutes = createRouter()
       validateAlignment(rows, timeframe);
       await importBars(c.env, symbol, timeframe, rows);
       await invalidate(c.env.CACHE, kvKey.symbol(symbol)).catch(() => {});
-      return c.json({ symbol, timeframe, imported: rows.length, from: rows[0]!.time, to: rows.at(-1)!.time }, 200);
+      return c.json(
+        { symbol, timeframe, imported: rows.length, from: rows[0]!.time, to: rows.at(-1)!.time },
+        200,
+      );
     },
   );
 
-function jsonRows(input: Array<{ time: number | string; open: number; high: number; low: number; close: number; volume: number }>): OhlcvRow[] {
+function jsonRows(
+  input: Array<{
+    time: number | string;
+    open: number;
+    high: number;
+    low: number;
+    close: number;
+    volume: number;
+  }>,
+): OhlcvRow[] {
   const errors: Array<{ row: number; reason: string }> = [];
   const rows = input.map((b, i) => {
-    const time = typeof b.time === 'number' ? b.time : Date.parse(/Z|[+-]\d\d:?\d\d$/.test(b.time) ? b.time : `${b.time.replace(' ', 'T')}Z`);
-    if (!Number.isFinite(time)) errors.push({ row: i + 1, reason: `unparseable time ${JSON.stringify(b.time)}` });
-    if (b.high < Math.max(b.open, b.close) || b.low > Math.min(b.open, b.close)) errors.push({ row: i + 1, reason: 'high/low do not contain open and close' });
+    const time =
+      typeof b.time === 'number'
+        ? b.time
+        : Date.parse(/Z|[+-]\d\d:?\d\d$/.test(b.time) ? b.time : `${b.time.replace(' ', 'T')}Z`);
+    if (!Number.isFinite(time))
+      errors.push({ row: i + 1, reason: `unparseable time ${JSON.stringify(b.time)}` });
+    if (b.high < Math.max(b.open, b.close) || b.low > Math.min(b.open, b.close))
+      errors.push({ row: i + 1, reason: 'high/low do not contain open and close' });
     if (i > 0) {
       const prev = input[i - 1]!;
-      const prevTime = typeof prev.time === 'number' ? prev.time : Date.parse(`${prev.time.replace(' ', 'T')}${/Z|[+-]\d\d:?\d\d$/.test(prev.time) ? '' : 'Z'}`);
-      if (Number.isFinite(prevTime) && time <= prevTime) errors.push({ row: i + 1, reason: 'time is not after the previous row' });
+      const prevTime =
+        typeof prev.time === 'number'
+          ? prev.time
+          : Date.parse(`${prev.time.replace(' ', 'T')}${/Z|[+-]\d\d:?\d\d$/.test(prev.time) ? '' : 'Z'}`);
+      if (Number.isFinite(prevTime) && time <= prevTime)
+        errors.push({ row: i + 1, reason: 'time is not after the previous row' });
     }
     return { time, open: b.open, high: b.high, low: b.low, close: b.close, volume: b.volume };
   });
   if (errors.length > 0) {
-    throw new ApiError('validation_failed', `Bars rejected: ${errors.length} problem(s); nothing was imported.`, { details: errors.slice(0, 100) });
+    throw new ApiError(
+      'validation_failed',
+      `Bars rejected: ${errors.length} problem(s); nothing was imported.`,
+      { details: errors.slice(0, 100) },
+    );
   }
   return seriesFromRowsRoundTrip(rows);
 }
@@ -160,8 +207,12 @@ function validateAlignment(rows: OhlcvRow[], timeframe: '1m' | '1d'): void {
   const step = timeframe === '1d' ? 86_400_000 : 60_000;
   const bad = rows.findIndex((r) => r.time % step !== 0);
   if (bad >= 0) {
-    throw new ApiError('validation_failed', `Row ${bad + 1}: a ${timeframe} bar must start on a whole ${timeframe === '1d' ? 'UTC day' : 'minute'}.`, {
-      details: [{ row: bad + 1, reason: 'misaligned timestamp' }],
-    });
+    throw new ApiError(
+      'validation_failed',
+      `Row ${bad + 1}: a ${timeframe} bar must start on a whole ${timeframe === '1d' ? 'UTC day' : 'minute'}.`,
+      {
+        details: [{ row: bad + 1, reason: 'misaligned timestamp' }],
+      },
+    );
   }
 }

@@ -18,14 +18,18 @@ export function openapiRoutes(app: OpenAPIHono<AppEnv>) {
         info: {
           title: 'Skippy API',
           version: VERSION.version,
-          description: 'Edge-first trading platform: market data, streaming, predictions and backtests. Errors: `{ error: { code, message, details?, traceId } }`.',
+          description:
+            'Edge-first trading platform: market data, streaming, predictions and backtests. Errors: `{ error: { code, message, details?, traceId } }`.',
         },
         servers: [{ url: new URL(c.req.url).origin }],
       }),
     ),
   );
   r.get('/docs', (c) => {
-    c.header('content-security-policy', "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'");
+    c.header(
+      'content-security-policy',
+      "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'",
+    );
     return c.html(DOCS_PAGE);
   });
   return r;

@@ -3,8 +3,8 @@ import { errorResponses, SymbolParam } from '../../schema/contracts/common';
 import { type Quote, QuoteResponse } from '../../schema/contracts/market';
 import { ApiError } from '../errors';
 import { createRouter } from '../router';
-import { breakerFor } from '../services/circuit-breaker';
 import { cached, kvKey, wantsFresh } from '../services/cache';
+import { breakerFor } from '../services/circuit-breaker';
 import { storedQuote } from '../services/market-data';
 import { roomFor } from '../services/rooms';
 import { requireKnownSymbol } from '../services/symbol-guard';
@@ -27,15 +27,23 @@ export const quotesRoutes = createRouter().openapi(
     const waitUntil = (p: Promise<unknown>) => c.executionCtx.waitUntil(p);
     await requireKnownSymbol(c.env, waitUntil, symbol);
     // The room holds the live quote; KV keeps a copy (1 s fresh) so a failing room or D1 still answers, marked stale.
-    const r = await cached({ kv: c.env.CACHE, waitUntil, name: 'quote' }, kvKey.quote(symbol), { freshMs: 1_000, keepSeconds: 3_600, memory: true, bypass: wantsFresh(c.req.raw.headers) }, async () => {
-      const live = await breakerFor('symbol-room').call(() => roomFor(c.env, symbol).quote(symbol));
-      if (live) return { quote: live, source: 'live' as const };
-      const stored = await storedQuote(c.env, symbol);
-      if (!stored) return null;
-      const { updatedAt: _u, ...quote } = stored;
-      return { quote: quote satisfies Quote, source: 'stored' as const };
-    });
+    const r = await cached(
+      { kv: c.env.CACHE, waitUntil, name: 'quote' },
+      kvKey.quote(symbol),
+      { freshMs: 1_000, keepSeconds: 3_600, memory: true, bypass: wantsFresh(c.req.raw.headers) },
+      async () => {
+        const live = await breakerFor('symbol-room').call(() => roomFor(c.env, symbol).quote(symbol));
+        if (live) return { quote: live, source: 'live' as const };
+        const stored = await storedQuote(c.env, symbol);
+        if (!stored) return null;
+        const { updatedAt: _u, ...quote } = stored;
+        return { quote: quote satisfies Quote, source: 'stored' as const };
+      },
+    );
     if (!r.value) throw new ApiError('not_found', `No quote for ${symbol} yet.`);
-    return c.json({ data: r.value.quote, source: r.value.source, stale: r.stale, asOf: new Date(r.asOf).toISOString() }, 200);
+    return c.json(
+      { data: r.value.quote, source: r.value.source, stale: r.stale, asOf: new Date(r.asOf).toISOString() },
+      200,
+    );
   },
 );

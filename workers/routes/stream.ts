@@ -45,8 +45,9 @@ export const streamRoutes = createRouter()
       if (c.req.header('upgrade')?.toLowerCase() !== 'websocket')
         throw new ApiError('bad_request', 'Expected a WebSocket upgrade (`Upgrade: websocket`).');
       const origin = c.req.header('origin');
-      // Browsers always send Origin; bots usually do not. A foreign page must not ride a user's ticket.
-      if (origin && !allowedOrigins(c.env).includes(origin))
+      // Browsers always send Origin; bots usually do not. A foreign page must not ride a user's ticket;
+      // the dashboard this Worker serves itself is same-origin and always allowed.
+      if (origin && origin !== new URL(c.req.url).origin && !allowedOrigins(c.env).includes(origin))
         throw new ApiError('forbidden', 'This Origin may not open a stream.');
       const params = new URL(c.req.url).searchParams;
       if (KEY_PARAMS.some((p) => params.has(p))) {

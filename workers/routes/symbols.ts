@@ -1,13 +1,14 @@
-import { createRoute } from '@hono/zod-openapi';
+import { createRoute, z } from '@hono/zod-openapi';
 import { errorResponses, SymbolParam } from '../../schema/contracts/common';
 import { SymbolInfo, SymbolList } from '../../schema/contracts/market';
-import { z } from '@hono/zod-openapi';
 import { ApiError } from '../errors';
 import { createRouter } from '../router';
 import { cached, kvKey, wantsFresh } from '../services/cache';
 import { getSymbol, listSymbols } from '../services/market-data';
 
-const SymbolResponse = z.object({ data: SymbolInfo, stale: z.boolean(), asOf: z.string() }).openapi('SymbolResponse');
+const SymbolResponse = z
+  .object({ data: SymbolInfo, stale: z.boolean(), asOf: z.string() })
+  .openapi('SymbolResponse');
 
 export const symbolsRoutes = createRouter()
   .openapi(
@@ -17,7 +18,10 @@ export const symbolsRoutes = createRouter()
       tags: ['market data'],
       summary: 'All symbols.',
       security: [{ bearer: [] }],
-      responses: { 200: { description: 'Symbols', content: { 'application/json': { schema: SymbolList } } }, ...errorResponses(401, 429, 503) },
+      responses: {
+        200: { description: 'Symbols', content: { 'application/json': { schema: SymbolList } } },
+        ...errorResponses(401, 429, 503),
+      },
     }),
     async (c) => {
       const r = await cached(

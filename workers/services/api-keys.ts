@@ -46,7 +46,10 @@ export interface CreatedKey {
   createdAt: number;
 }
 
-export async function createKey(env: Env, input: { name: string; scopes: Scope[]; tier?: RateLimitTier }): Promise<CreatedKey> {
+export async function createKey(
+  env: Env,
+  input: { name: string; scopes: Scope[]; tier?: RateLimitTier },
+): Promise<CreatedKey> {
   const key = generateKey();
   const row = {
     id: newId('key'),
@@ -58,11 +61,21 @@ export async function createKey(env: Env, input: { name: string; scopes: Scope[]
     createdAt: Date.now(),
   };
   await withD1(env, 'api_keys.insert', (db) => db.insert(apiKeys).values(row).run());
-  return { id: row.id, key, name: row.name, prefix: row.prefix, scopes: parseScopes(row.scopes), tier: row.rateLimitTier, createdAt: row.createdAt };
+  return {
+    id: row.id,
+    key,
+    name: row.name,
+    prefix: row.prefix,
+    scopes: parseScopes(row.scopes),
+    tier: row.rateLimitTier,
+    createdAt: row.createdAt,
+  };
 }
 
 export async function listKeys(env: Env) {
-  const rows = await withD1(env, 'api_keys.list', (db) => db.select().from(apiKeys).orderBy(desc(apiKeys.createdAt)).all());
+  const rows = await withD1(env, 'api_keys.list', (db) =>
+    db.select().from(apiKeys).orderBy(desc(apiKeys.createdAt)).all(),
+  );
   return rows.map((r) => ({
     id: r.id,
     name: r.name,
@@ -77,7 +90,12 @@ export async function listKeys(env: Env) {
 
 export async function revokeKey(env: Env, id: string): Promise<boolean> {
   const res = await withD1(env, 'api_keys.revoke', (db) =>
-    db.update(apiKeys).set({ revokedAt: Date.now() }).where(eq(apiKeys.id, id)).returning({ id: apiKeys.id }).all(),
+    db
+      .update(apiKeys)
+      .set({ revokedAt: Date.now() })
+      .where(eq(apiKeys.id, id))
+      .returning({ id: apiKeys.id })
+      .all(),
   );
   return res.length > 0;
 }
@@ -100,10 +118,14 @@ export async function verifyKey(env: Env, presented: string): Promise<Principal 
 }
 
 export async function touchKey(env: Env, keyId: string): Promise<void> {
-  await withD1(env, 'api_keys.touch', (db) => db.update(apiKeys).set({ lastUsedAt: Date.now() }).where(eq(apiKeys.id, keyId)).run());
+  await withD1(env, 'api_keys.touch', (db) =>
+    db.update(apiKeys).set({ lastUsedAt: Date.now() }).where(eq(apiKeys.id, keyId)).run(),
+  );
 }
 
 export async function countActiveKeys(env: Env): Promise<number> {
-  const rows = await withD1(env, 'api_keys.count', (db) => db.select({ id: apiKeys.id }).from(apiKeys).where(isNull(apiKeys.revokedAt)).all());
+  const rows = await withD1(env, 'api_keys.count', (db) =>
+    db.select({ id: apiKeys.id }).from(apiKeys).where(isNull(apiKeys.revokedAt)).all(),
+  );
   return rows.length;
 }

@@ -66,7 +66,12 @@ export interface CacheDeps {
   name: string;
 }
 
-export async function cached<T>(deps: CacheDeps, key: string, policy: CachePolicy, load: () => Promise<T>): Promise<Cached<T>> {
+export async function cached<T>(
+  deps: CacheDeps,
+  key: string,
+  policy: CachePolicy,
+  load: () => Promise<T>,
+): Promise<Cached<T>> {
   const now = Date.now();
   let fallback: Entry<T> | null = null;
 
@@ -92,7 +97,9 @@ export async function cached<T>(deps: CacheDeps, key: string, policy: CachePolic
     const entry: Entry<T> = { v: value, asOf: Date.now() };
     if (policy.memory) remember(key, entry);
     deps.waitUntil(
-      deps.kv.put(key, JSON.stringify(entry), { expirationTtl: Math.max(60, policy.keepSeconds ?? 3_600) }).catch(() => {}),
+      deps.kv
+        .put(key, JSON.stringify(entry), { expirationTtl: Math.max(60, policy.keepSeconds ?? 3_600) })
+        .catch(() => {}),
     );
     observeCache(deps.name, 'miss');
     return { value, cache: 'miss', stale: false, asOf: entry.asOf };
@@ -101,7 +108,8 @@ export async function cached<T>(deps: CacheDeps, key: string, policy: CachePolic
       observeCache(deps.name, 'stale');
       return { value: fallback.v, cache: 'stale', stale: true, asOf: fallback.asOf };
     }
-    if (isDependencyFailure(err) && !(err instanceof Error && err.name === 'ApiError')) throw dependencyUnavailable(deps.name);
+    if (isDependencyFailure(err) && !(err instanceof Error && err.name === 'ApiError'))
+      throw dependencyUnavailable(deps.name);
     throw err;
   }
 }

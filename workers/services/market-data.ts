@@ -20,12 +20,16 @@ export function sourceTimeframe(tf: Timeframe): '1m' | '1d' {
 }
 
 export async function listSymbols(env: Env): Promise<SymbolInfo[]> {
-  const rows = await withD1(env, 'symbols.list', (db) => db.select().from(symbols).orderBy(asc(symbols.symbol)).all());
+  const rows = await withD1(env, 'symbols.list', (db) =>
+    db.select().from(symbols).orderBy(asc(symbols.symbol)).all(),
+  );
   return rows.map(toSymbolInfo);
 }
 
 export async function getSymbol(env: Env, symbol: string): Promise<SymbolInfo | null> {
-  const row = await withD1(env, 'symbols.get', (db) => db.select().from(symbols).where(eq(symbols.symbol, symbol)).get());
+  const row = await withD1(env, 'symbols.get', (db) =>
+    db.select().from(symbols).where(eq(symbols.symbol, symbol)).get(),
+  );
   return row ? toSymbolInfo(row) : null;
 }
 
@@ -76,7 +80,14 @@ export async function readBars(env: Env, w: BarsWindow): Promise<{ rows: OhlcvRo
     if (from !== undefined) conds.push(gte(bars.ts, from));
     if (to !== undefined) conds.push(lte(bars.ts, to));
     return db
-      .select({ time: bars.ts, open: bars.open, high: bars.high, low: bars.low, close: bars.close, volume: bars.volume })
+      .select({
+        time: bars.ts,
+        open: bars.open,
+        high: bars.high,
+        low: bars.low,
+        close: bars.close,
+        volume: bars.volume,
+      })
       .from(bars)
       .where(and(...conds))
       .orderBy(w.direction === 'forward' ? asc(bars.ts) : desc(bars.ts))
@@ -91,12 +102,18 @@ export async function readBars(env: Env, w: BarsWindow): Promise<{ rows: OhlcvRo
     rows = w.direction === 'forward' ? rows.slice(0, -1) : rows.slice(1);
   }
   const more = rows.length > w.limit || (truncatedSource && rows.length >= w.limit);
-  if (rows.length > w.limit) rows = w.direction === 'forward' ? rows.slice(0, w.limit) : rows.slice(rows.length - w.limit);
+  if (rows.length > w.limit)
+    rows = w.direction === 'forward' ? rows.slice(0, w.limit) : rows.slice(rows.length - w.limit);
   return { rows, more };
 }
 
 /** Replaces a symbol's bars in [first, last] of a timeframe with `rows`, atomically. */
-export async function importBars(env: Env, symbol: string, timeframe: '1m' | '1d', rows: OhlcvRow[]): Promise<void> {
+export async function importBars(
+  env: Env,
+  symbol: string,
+  timeframe: '1m' | '1d',
+  rows: OhlcvRow[],
+): Promise<void> {
   await withD1(env, 'bars.import', async (db) => {
     const CHUNK = 10; // D1 binds at most 100 parameters per statement: 8 columns × 10 rows.
     const statements = [];
