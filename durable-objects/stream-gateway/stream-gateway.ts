@@ -12,6 +12,15 @@ import {
 } from '../../schema/contracts/stream';
 import { ApiError } from '../../workers/errors';
 import { createLogger } from '../../workers/lib/logger';
+import {
+  recordWsConflation,
+  recordWsConnection,
+  recordWsDelivery,
+  recordWsError,
+  recordWsMessage,
+  recordWsResume,
+} from '../../workers/metrics/events';
+import { flushSoon } from '../../workers/metrics/flush';
 import { roomFor } from '../../workers/services/rooms';
 import { requireKnownSymbol } from '../../workers/services/symbol-guard';
 import type { WireMessage } from '../symbol-room/fan-out';
@@ -87,6 +96,9 @@ export class StreamGateway extends DurableObject<Env> {
     this.ctx.acceptWebSocket(server);
     server.serializeAttachment(meta);
     this.#conns.set(server, new Connection(server, meta));
+    recordWsConnection('open');
+    recordWsMessage('out');
+    this.#flush();
     server.send(
       welcomeFrame({
         connectionId: meta.id,
@@ -118,6 +130,7 @@ export class StreamGateway extends DurableObject<Env> {
     const last = this.#lastSeq.get(symbol);
     if (!chain && (last === undefined || first.seq <= last + 1)) {
       this.#fanOut(symbol, batch);
+      this.#flush();
       return true;
     }
     // A gap (a lost push, a replaced stub) or a fill already running: fill from the room, in order.
@@ -128,6 +141,7 @@ export class StreamGateway extends DurableObject<Env> {
     this.#chains.set(symbol, next);
     void next.finally(() => {
       if (this.#chains.get(symbol) === next) this.#chains.delete(symbol);
+      this.#flush();
     });
     return true;
   }
@@ -141,6 +155,7 @@ export class StreamGateway extends DurableObject<Env> {
   override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
     const conn = this.#conn(ws);
     if (!conn) return;
+    recordWsMessage('in');
     try {
       await this.#onMessage(conn, message);
     } catch (err) {
@@ -148,12 +163,16 @@ export class StreamGateway extends DurableObject<Env> {
         conn: conn.meta.id,
         error: err instanceof Error ? `${err.name}: ${err.message}` : String(err),
       });
+      recordWsError('internal');
       this.#send(conn, errorFrame({ code: 'internal', message: 'The frame could not be handled; retry.' }));
+    } finally {
+      this.#flush();
     }
   }
 
   override async webSocketClose(ws: WebSocket, code: number, reason: string): Promise<void> {
     this.#drop(ws);
+    this.#flush();
     try {
       // Complete the close handshake (a no-op when the runtime already answered it).
       ws.close(code === 1005 || code === 1006 ? 1000 : code, reason);
@@ -164,6 +183,12 @@ export class StreamGateway extends DurableObject<Env> {
 
   override async webSocketError(ws: WebSocket): Promise<void> {
     this.#drop(ws);
+    this.#flush();
+  }
+
+  /** Ships this isolate's stream metrics (a no-op until a flush is due). */
+  #flush(): void {
+    flushSoon(this.env, (p) => this.ctx.waitUntil(p));
   }
 
   async #onMessage(conn: Connection, message: string | ArrayBuffer): Promise<void> {
@@ -242,6 +267,8 @@ export class StreamGateway extends DurableObject<Env> {
       a.symbol === b.symbol ? a.seq - b.seq : a.symbol < b.symbol ? -1 : 1,
     );
     conn.pending.clear();
+    // Messages superseded while the socket was behind (the latest per symbol/channel is sent).
+    if (conn.skipped > latest.length) recordWsConflation(conn.skipped - latest.length);
     conn.skipped = 0;
     conn.behindSince = null;
     const frame = conflatedFrame(latest);
@@ -342,6 +369,7 @@ export class StreamGateway extends DurableObject<Env> {
             if (!this.#lastSeq.has(symbol)) this.#lastSeq.set(symbol, snap.seq);
           }
           const r = await room.replay(symbol, after);
+          recordWsResume(r.kind === 'messages' ? 'replayed' : 'reset');
           if (r.kind === 'messages') {
             const wanted = r.messages.filter((m) => inMask(mask, m.ch));
             for (let i = 0; i < wanted.length; i += REPLAY_CHUNK) {
@@ -466,6 +494,12 @@ export class StreamGateway extends DurableObject<Env> {
       }
       if (shared.frame) this.#sendData(conn, symbol, shared.selected, shared.frame);
     }
+    // Delivery latency once per batch per gateway (not per socket), from its oldest message.
+    const oldest = fresh[0];
+    if (oldest && byMask.size > 0) {
+      const st = serverTime(oldest);
+      if (st !== null) recordWsDelivery(Math.max(0, Date.now() - st));
+    }
   }
 
   /** Sends the socket's channels of `messages` as one frame (see `#sendData`). */
@@ -495,6 +529,7 @@ export class StreamGateway extends DurableObject<Env> {
   }
 
   #error(conn: Connection, code: StreamErrorCode, message: string, id?: string, symbols?: string[]): void {
+    recordWsError(code); // a fixed enum: bad_message, rate_limited, slow_consumer, …
     this.#send(
       conn,
       errorFrame({ code, message, ...(id === undefined ? {} : { id }), ...(symbols ? { symbols } : {}) }),
@@ -514,8 +549,10 @@ export class StreamGateway extends DurableObject<Env> {
   #send(conn: Connection, frame: string): boolean {
     try {
       conn.ws.send(frame);
+      recordWsMessage('out');
       return true;
     } catch {
+      recordWsError('send');
       this.#drop(conn.ws);
       return false;
     }
@@ -566,11 +603,23 @@ export class StreamGateway extends DurableObject<Env> {
   }
 
   #drop(ws: WebSocket): void {
+    this.#index(); // after a wake-up the socket is only known once the index is rebuilt
     const conn = this.#conns.get(ws);
     if (!conn) return;
     this.#conns.delete(ws);
+    recordWsConnection('close');
     for (const symbol of [...conn.subs.keys()]) this.#unsubscribe(conn, symbol);
     this.#subs.removeConn(conn.meta.id);
+  }
+}
+
+/** The server timestamp (`st`) of a sequenced message, or null when it has none. */
+function serverTime(m: WireMessage): number | null {
+  try {
+    const st = (JSON.parse(m.json) as { st?: unknown }).st;
+    return typeof st === 'number' ? st : null;
+  } catch {
+    return null;
   }
 }
 

@@ -4,6 +4,7 @@ import { buyAndHold } from './buy-and-hold';
 import { donchianBreakout } from './donchian-breakout';
 import { emaCross } from './ema-cross';
 import { macdCross } from './macd-cross';
+import { prediction } from './prediction';
 import { rsiReversion } from './rsi-reversion';
 import { smaCross } from './sma-cross';
 import type { StrategyDefinition } from './types';
@@ -17,6 +18,7 @@ export const strategies = {
   macd: macdCross,
   'donchian-breakout': donchianBreakout,
   'buy-and-hold': buyAndHold,
+  prediction,
 } as const satisfies Record<string, StrategyDefinition>;
 
 /** Name of a built-in strategy. */

@@ -31,6 +31,7 @@ describe('built-in strategies', () => {
       'macd',
       'donchian-breakout',
       'buy-and-hold',
+      'prediction',
     ]);
     for (const s of list) {
       expect(s.description.length).toBeGreaterThan(10);

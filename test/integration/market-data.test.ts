@@ -50,6 +50,49 @@ describe('health', () => {
   });
 });
 
+describe('quotes', () => {
+  it('derives a stored quote from the newest bars before any tick arrives', async () => {
+    const res = await api('/api/v1/quotes/MSFT', { key: readKey });
+    expect(res.status).toBe(200);
+    const body = await json<{ data: { last: number; seq: number }; source: string; stale: boolean }>(res);
+    expect(body.source).toBe('stored');
+    expect(body.data.last).toBe(129.5);
+    expect(body.data.seq).toBe(0);
+  });
+
+  it('404s a symbol without any data', async () => {
+    expect((await api('/api/v1/quotes/DOGE-USD', { key: readKey })).status).toBe(404);
+  });
+});
+
+describe('detailed health under failure', () => {
+  it('names the failing dependency with 503 while D1 calls fail', async () => {
+    const admin = await makeKey(['admin']);
+    const put = await api('/api/v1/admin/faults', {
+      method: 'PUT',
+      key: admin,
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ d1ErrorRate: 1, durationSeconds: 60 }),
+    });
+    expect(put.status).toBe(200);
+    try {
+      const res = await api('/api/health/detailed', { key: readKey });
+      // The key itself is checked against D1 too: with every D1 call failing it is served from
+      // the last-known-good copy made by the earlier requests of this file.
+      expect(res.status).toBe(503);
+      const body = await json<{ status: string; checks: Record<string, { status: string; error?: string }> }>(
+        res,
+      );
+      expect(body.status).toBe('degraded');
+      expect(body.checks.d1!.status).toBe('fail');
+      expect(body.checks.kv!.status).toBe('ok');
+    } finally {
+      await api('/api/v1/admin/faults', { method: 'DELETE', key: admin });
+    }
+    expect((await api('/api/health/detailed', { key: readKey })).status).toBe(200);
+  });
+});
+
 describe('symbols', () => {
   it('lists the catalogue', async () => {
     const res = await api('/api/v1/symbols', { key: readKey });

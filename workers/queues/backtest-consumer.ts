@@ -29,6 +29,11 @@ export function retryDelaySeconds(attempts: number): number {
   return Math.min(300, 2 ** Math.max(1, attempts));
 }
 
+/** The health check's producer probe (`{ type: 'probe' }`). */
+function isProbe(body: unknown): boolean {
+  return typeof body === 'object' && body !== null && (body as { type?: unknown }).type === 'probe';
+}
+
 /** What to do with a message once its work is over; decided outside any catch. */
 type Outcome = { kind: 'ack'; note: string } | { kind: 'retry'; delaySeconds: number; reason: string };
 
@@ -45,6 +50,11 @@ export async function consumeBacktests(batch: MessageBatch<unknown>, env: Env): 
   // One series per sweep per batch: a batch often carries several chunks of the same sweep.
   const seriesCache = new Map<string, Awaited<ReturnType<typeof sweepSeries>>>();
   for (const msg of batch.messages) {
+    if (isProbe(msg.body)) {
+      // `/api/health/detailed` proves the producer works by sending a probe: no work, no noise.
+      msg.ack();
+      continue;
+    }
     const parsed = BacktestMessage.safeParse(msg.body);
     if (!parsed.success) {
       createLogger({ queue: batch.queue }).warn('poison backtest message dropped', { id: msg.id });

@@ -14,6 +14,15 @@ export const CONSUMERS: Record<string, QueueConsumer> = {
 };
 
 /**
+ * Deployed environments name their queues with a suffix (`skippy-backtests-staging`, see
+ * wrangler.toml) so they never share a queue; consumers are keyed by the base name.
+ */
+export function baseQueueName(queue: string, environment: string): string {
+  const suffix = `-${environment}`;
+  return environment !== 'local' && queue.endsWith(suffix) ? queue.slice(0, -suffix.length) : queue;
+}
+
+/**
  * The Worker's `queue` handler: routes a batch to its queue's consumer. A batch from a queue
  * without a consumer is retried (never silently acked), so a missing line here loses nothing.
  */
@@ -22,7 +31,7 @@ export async function dispatchQueue(
   env: Env,
   ctx: ExecutionContext,
 ): Promise<void> {
-  const consumer = CONSUMERS[batch.queue];
+  const consumer = CONSUMERS[baseQueueName(batch.queue, env.ENVIRONMENT)];
   if (!consumer) {
     createLogger({ queue: batch.queue }).error('no consumer for queue', { messages: batch.messages.length });
     batch.retryAll();

@@ -1,7 +1,9 @@
 import { createRoute, z } from '@hono/zod-openapi';
+import { sql } from 'drizzle-orm';
 import { requireScope } from '../middleware/auth';
 import { rateLimit } from '../middleware/rate-limit';
 import { createRouter } from '../router';
+import { withD1 } from '../services/d1';
 import { roomFor } from '../services/rooms';
 import { VERSION } from '../version';
 
@@ -93,7 +95,8 @@ health.openapi(
   }),
   async (c) => {
     const [d1, kv, queue, durableObject] = await Promise.all([
-      timed(() => c.env.DB.prepare('SELECT COUNT(*) AS n FROM symbols').first()),
+      // Through the D1 guard, so an open circuit or injected faults show here as they do to readers.
+      timed(() => withD1(c.env, 'health.detailed', (db) => db.run(sql`SELECT 1`))),
       timed(() => c.env.CACHE.get('v1:health-probe')),
       // A probe message: consumers recognise `{ type: 'probe' }` and ack it without work.
       timed(() => c.env.BACKTEST_QUEUE.send({ type: 'probe', traceId: c.get('traceId') })),

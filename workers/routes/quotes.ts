@@ -1,6 +1,6 @@
 import { createRoute } from '@hono/zod-openapi';
 import { errorResponses, SymbolParam } from '../../schema/contracts/common';
-import { type Quote, QuoteResponse } from '../../schema/contracts/market';
+import { QuoteResponse } from '../../schema/contracts/market';
 import { ApiError } from '../errors';
 import { createRouter } from '../router';
 import { cached, kvKey, wantsFresh } from '../services/cache';
@@ -35,9 +35,7 @@ export const quotesRoutes = createRouter().openapi(
         const live = await breakerFor('symbol-room').call(() => roomFor(c.env, symbol).quote(symbol));
         if (live) return { quote: live, source: 'live' as const };
         const stored = await storedQuote(c.env, symbol);
-        if (!stored) return null;
-        const { updatedAt: _u, ...quote } = stored;
-        return { quote: quote satisfies Quote, source: 'stored' as const };
+        return stored ? { quote: stored, source: 'stored' as const } : null;
       },
     );
     if (!r.value) throw new ApiError('not_found', `No quote for ${symbol} yet.`);

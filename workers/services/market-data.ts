@@ -2,7 +2,7 @@ import { and, asc, desc, eq, gte, lte, sql } from 'drizzle-orm';
 import type { OhlcvRow } from '../../engine/data/bars';
 import { aggregateBars } from '../../engine/market/aggregate';
 import type { Timeframe } from '../../schema/contracts/common';
-import type { SymbolInfo } from '../../schema/contracts/market';
+import type { Quote, SymbolInfo } from '../../schema/contracts/market';
 import { bars, quotes, symbols } from '../../schema/tables';
 import { withD1 } from './d1';
 
@@ -48,8 +48,54 @@ function toSymbolInfo(r: typeof symbols.$inferSelect): SymbolInfo {
   };
 }
 
-export async function storedQuote(env: Env, symbol: string) {
-  return withD1(env, 'quotes.get', (db) => db.select().from(quotes).where(eq(quotes.symbol, symbol)).get());
+/**
+ * The last stored quote of a symbol: the row its room last flushed, or, for a symbol no tick has
+ * reached yet (seeded or imported history only), one derived from its newest bars — last price from
+ * the latest 1-minute close, the day's figures from today's daily bar, the previous close from the one before.
+ */
+export async function storedQuote(env: Env, symbol: string): Promise<Quote | null> {
+  return withD1(env, 'quotes.get', async (db) => {
+    const [row, [lastMinute], days] = await db.batch([
+      db.select().from(quotes).where(eq(quotes.symbol, symbol)).limit(1),
+      db
+        .select()
+        .from(bars)
+        .where(and(eq(bars.symbol, symbol), eq(bars.timeframe, '1m')))
+        .orderBy(desc(bars.ts))
+        .limit(1),
+      db
+        .select()
+        .from(bars)
+        .where(and(eq(bars.symbol, symbol), eq(bars.timeframe, '1d')))
+        .orderBy(desc(bars.ts))
+        .limit(2),
+    ]);
+    const stored = row[0];
+    if (stored) {
+      const { updatedAt: _updated, ...quote } = stored;
+      return quote;
+    }
+    const [today, previous] = days;
+    const latest = lastMinute ?? today;
+    if (!latest) return null;
+    const sameDay = today && Math.floor(latest.ts / 86_400_000) === Math.floor(today.ts / 86_400_000);
+    return {
+      symbol,
+      seq: 0,
+      ts: latest.ts,
+      last: latest.close,
+      lastSize: null,
+      bid: null,
+      bidSize: null,
+      ask: null,
+      askSize: null,
+      dayOpen: sameDay ? today.open : null,
+      dayHigh: sameDay ? today.high : null,
+      dayLow: sameDay ? today.low : null,
+      dayVolume: sameDay ? today.volume : null,
+      prevClose: (sameDay ? previous?.close : today?.close) ?? null,
+    };
+  });
 }
 
 export interface BarsWindow {

@@ -12,6 +12,7 @@ import {
   type PredictionResponse,
 } from '../../schema/contracts/predictions';
 import { ApiError } from '../errors';
+import { recordInference } from '../metrics/events';
 import { kvKey } from './cache';
 import { observeCache } from './observe';
 import { loadEvaluation, loadModel } from './prediction-models';
@@ -89,7 +90,7 @@ export async function getPrediction(
   const series = await loadSeries(env, symbol, horizon, lastBar, FEATURE_WINDOW + 1);
   if (series.close.length < FEATURE_WINDOW + 1)
     throw insufficientHistory(horizon, FEATURE_WINDOW + 1, series.close.length);
-  const p = predict(model, series);
+  const p = timedPredict(model, series);
   const body: PredictionBody = {
     symbol,
     horizon,
@@ -115,6 +116,26 @@ export async function getPrediction(
     deps.waitUntil(env.CACHE.put(key, JSON.stringify(body), { expirationTtl: ttl }).catch(() => {}));
   }
   return { ...body, ...perRequest, cached: false };
+}
+
+/**
+ * `predict`, recorded: the whole call under agent `ensemble` and each vote under its agent name
+ * (a fixed set), all with the call's duration (the agents are scored together in one pass).
+ * A `flat` call is an abstention. Workers clocks only advance on I/O, so this is often 0 ms.
+ */
+function timedPredict(...args: Parameters<typeof predict>): ReturnType<typeof predict> {
+  const started = performance.now();
+  let p: ReturnType<typeof predict>;
+  try {
+    p = predict(...args);
+  } catch (err) {
+    recordInference('ensemble', performance.now() - started, 'error');
+    throw err;
+  }
+  const ms = performance.now() - started;
+  recordInference('ensemble', ms, p.direction === 'flat' ? 'abstain' : 'ok');
+  for (const v of p.votes) recordInference(v.name, ms, v.direction === 'flat' ? 'abstain' : 'ok');
+  return p;
 }
 
 /** Up-to-date (symbol, horizon) states seen recently in this isolate, with their validity. */

@@ -77,4 +77,9 @@ export const STRATEGIES: StrategySpec[] = [
     params: [int('entryPeriod', 20, 2, 1000), int('exitPeriod', 10, 1, 1000), bool('allowShort', true)],
   },
   { name: 'buy-and-hold', label: 'Buy and hold', params: [] },
+  {
+    name: 'prediction',
+    label: 'Prediction agents',
+    params: [int('horizon', 1, 1, 60), int('retrainEvery', 20, 5, 500), bool('allowShort', true)],
+  },
 ];

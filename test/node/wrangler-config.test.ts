@@ -1,0 +1,39 @@
+import { describe, expect, it } from 'vitest';
+import { unstable_readConfig } from 'wrangler';
+
+/** Deployed environments differ from local only where they must; production never simulates or injects faults. */
+describe('wrangler.toml environments', () => {
+  const local = unstable_readConfig({ config: 'wrangler.toml' });
+  const staging = unstable_readConfig({ config: 'wrangler.toml', env: 'staging' });
+  const production = unstable_readConfig({ config: 'wrangler.toml', env: 'production' });
+
+  it('turns the simulator and fault injection off in production only', () => {
+    expect(local.vars.SIMULATOR_ENABLED).toBe('true');
+    expect(local.vars.FAULT_INJECTION_ENABLED).toBe('true');
+    expect(production.vars.SIMULATOR_ENABLED).toBe('false');
+    expect(production.vars.FAULT_INJECTION_ENABLED).toBe('false');
+    expect(production.vars.ENVIRONMENT).toBe('production');
+    expect(staging.vars.ENVIRONMENT).toBe('staging');
+  });
+
+  it('binds the same names everywhere, with per-environment resources', () => {
+    for (const cfg of [staging, production]) {
+      expect(Object.keys(cfg.vars).sort()).toEqual(Object.keys(local.vars).sort());
+      expect(cfg.durable_objects.bindings.map((b) => b.name).sort()).toEqual(
+        local.durable_objects.bindings.map((b) => b.name).sort(),
+      );
+      expect(cfg.d1_databases.map((d) => d.binding)).toEqual(local.d1_databases.map((d) => d.binding));
+      expect(cfg.kv_namespaces.map((k) => k.binding)).toEqual(local.kv_namespaces.map((k) => k.binding));
+      expect(cfg.ratelimits.map((r) => r.name).sort()).toEqual(local.ratelimits.map((r) => r.name).sort());
+      expect((cfg.queues.producers ?? []).map((q) => q.binding).sort()).toEqual(
+        (local.queues.producers ?? []).map((q) => q.binding).sort(),
+      );
+      expect(cfg.d1_databases[0]!.database_id).not.toBe(local.d1_databases[0]!.database_id);
+      const env = cfg.vars.ENVIRONMENT as string;
+      for (const c of cfg.queues.consumers ?? []) {
+        expect(c.queue.endsWith(`-${env}`)).toBe(true);
+        if (c.dead_letter_queue) expect(c.dead_letter_queue.endsWith(`-${env}`)).toBe(true);
+      }
+    }
+  });
+});
