@@ -1,7 +1,7 @@
 import { and, desc, eq } from 'drizzle-orm';
 import type { OhlcvRow } from '../../engine/data/bars';
 import type { Channel, SnapshotFrame } from '../../schema/contracts/stream';
-import { bars } from '../../schema/tables';
+import { bars, ohlcvColumns } from '../../schema/tables';
 import { withD1 } from '../../workers/services/d1';
 import type { RoomSnapshot } from '../symbol-room/symbol-room';
 
@@ -20,14 +20,7 @@ export async function buildSnapshot(
   if (opts.count > 0) {
     stored = await withD1(env, 'bars.snapshot', (db) =>
       db
-        .select({
-          time: bars.ts,
-          open: bars.open,
-          high: bars.high,
-          low: bars.low,
-          close: bars.close,
-          volume: bars.volume,
-        })
+        .select(ohlcvColumns)
         .from(bars)
         .where(and(eq(bars.symbol, symbol), eq(bars.timeframe, '1m')))
         .orderBy(desc(bars.ts))

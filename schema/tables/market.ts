@@ -35,6 +35,16 @@ export const bars = sqliteTable(
   (t) => [primaryKey({ columns: [t.symbol, t.timeframe, t.ts] })],
 );
 
+/** The bar columns as an engine `OhlcvRow` (`time` rather than `ts`), for `db.select(ohlcvColumns)`. */
+export const ohlcvColumns = {
+  time: bars.ts,
+  open: bars.open,
+  high: bars.high,
+  low: bars.low,
+  close: bars.close,
+  volume: bars.volume,
+};
+
 /** Last known trade and quote per symbol, written by the symbol's room when it flushes. */
 export const quotes = sqliteTable('quotes', {
   symbol: text('symbol').primaryKey(),

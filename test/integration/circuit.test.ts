@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseExposition, sampleSum } from '../../workers/metrics/parse-exposition';
-import { api, makeKey, seedSymbols } from './helpers';
+import { api, injectFaults, makeKey, seedSymbols } from './helpers';
 
 let adminKey: string;
 let readKey: string;
@@ -18,12 +18,7 @@ describe('D1 outage as seen by the metrics', () => {
   it('serves stale reads, opens the D1 breaker, and /metrics shows both', async () => {
     expect((await api('/api/v1/symbols', { key: readKey })).status).toBe(200);
     expect((await api('/metrics', { key: adminKey })).status).toBe(200);
-    const put = await api('/api/v1/admin/faults', {
-      method: 'PUT',
-      key: adminKey,
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ d1ErrorRate: 1, durationSeconds: 60 }),
-    });
+    const put = await injectFaults(adminKey, { d1ErrorRate: 1 });
     expect(put.status).toBe(200);
 
     for (let i = 0; i < 8; i++) {

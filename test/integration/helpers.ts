@@ -51,3 +51,21 @@ export async function seedSymbols(): Promise<void> {
 export async function json<T = Record<string, unknown>>(res: Response): Promise<T> {
   return (await res.json()) as T;
 }
+
+/** Turns on fault injection through the admin API (as a chaos run would) and returns the response. */
+export function injectFaults(
+  adminKey: string,
+  config: {
+    d1ErrorRate?: number;
+    d1LatencyMs?: number;
+    consumerCrashRate?: number;
+    durationSeconds?: number;
+  },
+): Promise<Response> {
+  return api('/api/v1/admin/faults', {
+    method: 'PUT',
+    key: adminKey,
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ durationSeconds: 60, ...config }),
+  });
+}

@@ -1,6 +1,6 @@
 import { env } from 'cloudflare:workers';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { api, json, makeKey, seedSymbols } from './helpers';
+import { api, injectFaults, json, makeKey, seedSymbols } from './helpers';
 
 let readKey: string;
 
@@ -68,12 +68,7 @@ describe('quotes', () => {
 describe('detailed health under failure', () => {
   it('names the failing dependency with 503 while D1 calls fail', async () => {
     const admin = await makeKey(['admin']);
-    const put = await api('/api/v1/admin/faults', {
-      method: 'PUT',
-      key: admin,
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ d1ErrorRate: 1, durationSeconds: 60 }),
-    });
+    const put = await injectFaults(admin, { d1ErrorRate: 1 });
     expect(put.status).toBe(200);
     try {
       const res = await api('/api/health/detailed', { key: readKey });

@@ -78,7 +78,7 @@ export function recordInference(agent: string, ms: number, outcome: 'ok' | 'abst
   metrics.histogram('skippy_agent_inference_duration_seconds', { agent }).observe(ms);
 }
 
-export type BacktestJobStatus = 'inline' | 'queued' | 'running' | 'completed' | 'failed';
+export type BacktestJobStatus = 'inline' | 'queued' | 'running' | 'completed' | 'failed' | 'cancelled';
 
 /** A backtest job reached `status`; give `ms` for final states (`inline`, `completed`, `failed`). */
 export function recordBacktestJob(status: BacktestJobStatus, ms?: number): void {

@@ -4,6 +4,7 @@ import { type BacktestJob, BacktestRequest, type BacktestStatus } from '../../sc
 import { backtestResults, backtests } from '../../schema/tables';
 import { ApiError } from '../errors';
 import { newId } from '../lib/crypto';
+import { recordBacktestJob } from '../metrics/events';
 import type { ResultPayload } from './backtest-results';
 import { storeResultStatements } from './backtest-results';
 import { withD1 } from './d1';
@@ -114,19 +115,28 @@ export function insertCompleted(env: Env, job: NewJob, cached: boolean, result?:
   );
 }
 
-export function insertQueued(env: Env, job: NewJob) {
-  return insertJob(env, job, { status: 'queued', mode: 'queued', cached: false, progress: 0 });
+export async function insertQueued(env: Env, job: NewJob) {
+  const out = await insertJob(env, job, { status: 'queued', mode: 'queued', cached: false, progress: 0 });
+  if (out.created) recordBacktestJob('queued');
+  return out;
+}
+
+/** Run time of a job that just ended (from its first lease), if it ever ran. */
+function runMs(startedAt: number | null | undefined, now: number): number | undefined {
+  return startedAt == null ? undefined : Math.max(0, now - startedAt);
 }
 
 /** Records that the queue refused the job's message, so it never sits queued with no message. */
 export async function markEnqueueFailed(env: Env, id: string, reason: string): Promise<void> {
-  await withD1(env, 'backtests.enqueue_failed', (db) =>
+  const rows = await withD1(env, 'backtests.enqueue_failed', (db) =>
     db
       .update(backtests)
       .set({ status: 'failed', error: `could not enqueue: ${reason}`.slice(0, 500), updatedAt: Date.now() })
       .where(and(eq(backtests.id, id), eq(backtests.status, 'queued')))
-      .run(),
+      .returning({ id: backtests.id })
+      .all(),
   );
+  if (rows.length > 0) recordBacktestJob('failed');
 }
 
 /** A key's jobs, newest first; the cursor is the last row's `createdAt.id`. */
@@ -188,6 +198,7 @@ export async function cancelJob(env: Env, keyId: string, id: string): Promise<Jo
       .returning()
       .all(),
   );
+  if (updated[0]) recordBacktestJob('cancelled', runMs(updated[0].startedAt, now));
   const row = updated[0] ?? (await requireJob(env, keyId, id));
   if (row.status === 'completed' || row.status === 'failed') {
     throw new ApiError('conflict', `Backtest ${id} already ${row.status}.`, {
@@ -232,7 +243,10 @@ export async function leaseJob(env: Env, id: string, now: number): Promise<Lease
       .all(),
   );
   const job = rows[0];
-  if (job) return { ok: true, job, token: job.attempts };
+  if (job) {
+    recordBacktestJob('running');
+    return { ok: true, job, token: job.attempts };
+  }
   return { ok: false, job: await getJobById(env, id) };
 }
 
@@ -267,7 +281,7 @@ export async function completeJob(
   result?: ResultPayload,
 ): Promise<boolean> {
   const now = Date.now();
-  return withD1(env, 'backtests.complete', async (db) => {
+  const rows = await withD1(env, 'backtests.complete', async (db) => {
     const done = db
       .update(backtests)
       .set({
@@ -280,11 +294,14 @@ export async function completeJob(
         completedAt: now,
       })
       .where(held(id, token))
-      .returning({ id: backtests.id });
-    if (!result) return (await done.all()).length > 0;
+      .returning({ id: backtests.id, startedAt: backtests.startedAt });
+    if (!result) return done.all();
     const [rows] = await db.batch([done, ...storeResultStatements(db, result, now)]);
-    return rows.length > 0;
+    return rows;
   });
+  const row = rows[0];
+  if (row) recordBacktestJob('completed', runMs(row.startedAt, now));
+  return row !== undefined;
 }
 
 /** Gives the job back after a failed attempt (the message is retried) and records why. */
@@ -301,7 +318,7 @@ export async function releaseJob(env: Env, id: string, token: number, reason: st
 /** Fails the job for good (bad request read back, engine rejected it) while this attempt holds it. */
 export async function failHeldJob(env: Env, id: string, token: number, reason: string): Promise<void> {
   const now = Date.now();
-  await withD1(env, 'backtests.fail', (db) =>
+  const rows = await withD1(env, 'backtests.fail', (db) =>
     db
       .update(backtests)
       .set({
@@ -312,8 +329,10 @@ export async function failHeldJob(env: Env, id: string, token: number, reason: s
         completedAt: now,
       })
       .where(held(id, token))
-      .run(),
+      .returning({ startedAt: backtests.startedAt })
+      .all(),
   );
+  if (rows[0]) recordBacktestJob('failed', runMs(rows[0].startedAt, now));
 }
 
 /**
@@ -346,6 +365,7 @@ export async function failDeadLettered(env: Env, id: string, now: number): Promi
       .returning()
       .all(),
   );
+  if (rows[0]) recordBacktestJob('failed', runMs(rows[0].startedAt, now));
   return rows[0] ?? (await getJobById(env, id));
 }
 

@@ -128,6 +128,7 @@ export async function submitBacktest(ctx: SubmitContext, req: BacktestRequest): 
   if (stored) {
     const { row, created } = await insertCompleted(env, job, true);
     if (!created) return answerFor(ctx, row, req.equityPoints, true);
+    recordBacktestJob('inline', Date.now() - now);
     return {
       kind: 'completed',
       replayed: false,
@@ -161,6 +162,7 @@ export async function submitBacktest(ctx: SubmitContext, req: BacktestRequest): 
   }
   const { row, created } = await insertCompleted(env, { ...job, bars: result.bars }, false, result);
   if (!created) return answerFor(ctx, row, req.equityPoints, true);
+  recordBacktestJob('inline', Date.now() - now);
   const head: StoredResult = {
     engineVersion: ENGINE_VERSION,
     stats: result.stats,

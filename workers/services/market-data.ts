@@ -3,7 +3,7 @@ import type { OhlcvRow } from '../../engine/data/bars';
 import { aggregateBars } from '../../engine/market/aggregate';
 import type { Timeframe } from '../../schema/contracts/common';
 import type { Quote, SymbolInfo } from '../../schema/contracts/market';
-import { bars, quotes, symbols } from '../../schema/tables';
+import { bars, ohlcvColumns, quotes, symbols } from '../../schema/tables';
 import { withD1 } from './d1';
 
 export const TIMEFRAME_MS: Record<Timeframe, number> = {
@@ -126,14 +126,7 @@ export async function readBars(env: Env, w: BarsWindow): Promise<{ rows: OhlcvRo
     if (from !== undefined) conds.push(gte(bars.ts, from));
     if (to !== undefined) conds.push(lte(bars.ts, to));
     return db
-      .select({
-        time: bars.ts,
-        open: bars.open,
-        high: bars.high,
-        low: bars.low,
-        close: bars.close,
-        volume: bars.volume,
-      })
+      .select(ohlcvColumns)
       .from(bars)
       .where(and(...conds))
       .orderBy(w.direction === 'forward' ? asc(bars.ts) : desc(bars.ts))
