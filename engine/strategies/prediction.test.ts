@@ -19,7 +19,11 @@ describe('prediction strategy', () => {
 
   it('is registered with defaults', () => {
     expect(STRATEGY_NAMES).toContain('prediction');
-    expect(getStrategy('prediction')?.params.parse({})).toEqual({ horizon: 1, retrainEvery: 20, allowShort: true });
+    expect(getStrategy('prediction')?.params.parse({})).toEqual({
+      horizon: 1,
+      retrainEvery: 20,
+      allowShort: true,
+    });
   });
 
   it.each([

@@ -1,11 +1,31 @@
 import { describe, expect, it } from 'vitest';
 import { unstable_readConfig } from 'wrangler';
 
+/** The parts of wrangler's resolved config this test reads (its own types are too loose here). */
+interface ResolvedConfig {
+  vars: Record<string, unknown>;
+  durable_objects: { bindings: Array<{ name: string }> };
+  d1_databases: Array<{ binding: string; database_id?: string }>;
+  kv_namespaces: Array<{ binding: string }>;
+  ratelimits: Array<{ name: string }>;
+  queues: {
+    producers?: Array<{ binding: string }>;
+    consumers?: Array<{ queue: string; dead_letter_queue?: string }>;
+  };
+}
+
+function read(env?: string): ResolvedConfig {
+  return unstable_readConfig({
+    config: 'wrangler.toml',
+    ...(env ? { env } : {}),
+  }) as unknown as ResolvedConfig;
+}
+
 /** Deployed environments differ from local only where they must; production never simulates or injects faults. */
 describe('wrangler.toml environments', () => {
-  const local = unstable_readConfig({ config: 'wrangler.toml' });
-  const staging = unstable_readConfig({ config: 'wrangler.toml', env: 'staging' });
-  const production = unstable_readConfig({ config: 'wrangler.toml', env: 'production' });
+  const local = read();
+  const staging = read('staging');
+  const production = read('production');
 
   it('turns the simulator and fault injection off in production only', () => {
     expect(local.vars.SIMULATOR_ENABLED).toBe('true');
