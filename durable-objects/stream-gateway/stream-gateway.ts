@@ -496,7 +496,7 @@ export class StreamGateway extends DurableObject<Env> {
     }
     // Delivery latency once per batch per gateway (not per socket), from its oldest message.
     const oldest = fresh[0];
-    if (oldest && byMask.size > 0) {
+    if (oldest && [...byMask.values()].some((m) => m.frame !== '')) {
       const st = serverTime(oldest);
       if (st !== null) recordWsDelivery(Math.max(0, Date.now() - st));
     }

@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { parseExposition, type Sample, sampleSum } from '../../workers/metrics/parse-exposition';
 import { call, demoKey } from './helpers';
+import { publish, TestSocket } from './stream-support';
 
 const hasPromtool = spawnSync('promtool', ['--version'], { encoding: 'utf8' }).status === 0;
 // Locally a missing promtool skips the lint with this message; in CI (CI=true) it must run.
@@ -83,5 +84,41 @@ describe('/metrics under wrangler dev', () => {
     expect(lint.error, 'promtool is required in CI: run scripts/ci-deps.sh').toBeUndefined();
     expect(`${lint.stdout}${lint.stderr}`).toBe('');
     expect(lint.status).toBe(0);
+  });
+
+  it('counts WebSocket connections, frames in and out and delivery latency from a real socket', async () => {
+    const before = parseExposition(await scrapeText());
+    const opened = sampleSum(before, 'skippy_ws_connections_opened_total');
+    const closed = sampleSum(before, 'skippy_ws_connections_closed_total');
+    const inbound = sampleSum(before, 'skippy_ws_messages_total', { direction: 'in' });
+    const outbound = sampleSum(before, 'skippy_ws_messages_total', { direction: 'out' });
+    const delivered = sampleSum(before, 'skippy_ws_delivery_seconds_count');
+
+    const symbol = 'AAPL';
+    const s = await TestSocket.open();
+    try {
+      s.send({ type: 'subscribe', id: 'm', symbols: [symbol], channels: ['trades', 'quotes'] });
+      await s.next('subscriptions', (f) => f.id === 'm');
+      await s.next('snapshot', (f) => f.symbol === symbol);
+      const { lastSeq } = await publish(symbol, 4);
+      await s.untilSeq(symbol, lastSeq);
+    } finally {
+      s.close();
+      await s.closed;
+    }
+
+    const { samples } = await scrapeUntil(
+      (x) =>
+        sampleSum(x, 'skippy_ws_connections_closed_total') > closed &&
+        sampleSum(x, 'skippy_ws_delivery_seconds_count') > delivered,
+    );
+    expect(sampleSum(samples, 'skippy_ws_connections_opened_total')).toBeGreaterThan(opened);
+    expect(sampleSum(samples, 'skippy_ws_connections_closed_total')).toBeGreaterThan(closed);
+    expect(sampleSum(samples, 'skippy_ws_messages_total', { direction: 'in' })).toBeGreaterThan(inbound);
+    // welcome, subscriptions, snapshot and at least one data frame
+    expect(sampleSum(samples, 'skippy_ws_messages_total', { direction: 'out' })).toBeGreaterThanOrEqual(
+      outbound + 4,
+    );
+    expect(sampleSum(samples, 'skippy_ws_delivery_seconds_count')).toBeGreaterThan(delivered);
   });
 });

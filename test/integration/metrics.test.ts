@@ -3,16 +3,39 @@ import { env } from 'cloudflare:workers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../workers/app';
 import { parseExposition, type Sample, sampleSum } from '../../workers/metrics/parse-exposition';
+import { post } from './backtests-support';
 import { api, makeKey, seedSymbols } from './helpers';
 
 let adminKey: string;
 let readKey: string;
+let tradeKey: string;
 
 beforeAll(async () => {
   await seedSymbols();
   adminKey = await makeKey(['admin']);
   readKey = await makeKey(['read']);
+  tradeKey = await makeKey(['read', 'trade']);
 });
+
+const DAY = 86_400_000;
+
+/** A deterministic daily walk: `count` bars from 2023-01-02, as D1 rows or inline API bars. */
+function walk(count: number) {
+  const start = Date.UTC(2023, 0, 2);
+  let close = 100;
+  return Array.from({ length: count }, (_, i) => {
+    const open = close;
+    close = open * (1 + 0.02 * Math.sin(i / 3) + 0.001);
+    return {
+      t: start + i * DAY,
+      o: open,
+      h: Math.max(open, close) * 1.005,
+      l: Math.min(open, close) * 0.995,
+      c: close,
+      v: 1_000 + i,
+    };
+  });
+}
 
 async function scrape(): Promise<Sample[]> {
   const res = await api('/metrics', { key: adminKey });
@@ -170,6 +193,52 @@ describe('metrics after traffic', () => {
     ]) {
       expect(text).toContain(`# TYPE ${family}`);
     }
+  });
+});
+
+describe('metrics from backtests and predictions', () => {
+  it('counts an inline backtest job and the ensemble and agent inferences of a prediction', async () => {
+    const bars = walk(300);
+    await env.DB.batch(
+      bars.map((b) =>
+        env.DB.prepare(
+          'INSERT OR REPLACE INTO bars (symbol, timeframe, ts, open, high, low, close, volume) VALUES (?,?,?,?,?,?,?,?)',
+        ).bind('NVDA', '1d', b.t, b.o, b.h, b.l, b.c, b.v),
+      ),
+    );
+    const before = await scrape();
+    const inlineBefore = sampleSum(before, 'skippy_backtest_jobs_total', { status: 'inline' });
+    const ensembleBefore = sampleSum(before, 'skippy_agent_inferences_total', { agent: 'ensemble' });
+
+    const run = await api(
+      '/api/v1/backtests',
+      post({ data: { bars: bars.slice(0, 60) }, strategy: { name: 'buy-and-hold', params: {} } }, tradeKey),
+    );
+    expect(run.status).toBe(201);
+    const prediction = await api('/api/v1/predictions/NVDA?horizon=1d', { key: tradeKey });
+    expect(prediction.status).toBe(200);
+
+    const samples = await scrapeUntil(
+      (s) =>
+        sampleSum(s, 'skippy_backtest_jobs_total', { status: 'inline' }) > inlineBefore &&
+        sampleSum(s, 'skippy_agent_inferences_total', { agent: 'ensemble' }) > ensembleBefore,
+    );
+    expect(sampleSum(samples, 'skippy_backtest_jobs_total', { status: 'inline' })).toBe(inlineBefore + 1);
+    expect(
+      sampleSum(samples, 'skippy_backtest_job_duration_seconds_count', { status: 'inline' }),
+    ).toBeGreaterThanOrEqual(1);
+    expect(sampleSum(samples, 'skippy_agent_inferences_total', { agent: 'ensemble' })).toBe(
+      ensembleBefore + 1,
+    );
+    const agents = new Set(
+      samples.filter((s) => s.name === 'skippy_agent_inferences_total').map((s) => s.labels.agent),
+    );
+    expect([...agents].sort()).toEqual(['ensemble', 'learned', 'meanReversion', 'trend', 'volatilityRegime']);
+    for (const agent of ['trend', 'meanReversion', 'volatilityRegime', 'learned'])
+      expect(sampleSum(samples, 'skippy_agent_inferences_total', { agent })).toBeGreaterThanOrEqual(1);
+    expect(
+      sampleSum(samples, 'skippy_agent_inference_duration_seconds_count', { agent: 'ensemble' }),
+    ).toBeGreaterThanOrEqual(1);
   });
 });
 

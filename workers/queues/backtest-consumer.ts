@@ -1,6 +1,8 @@
 import { BacktestInputError } from '../../engine/backtest/errors';
 import { BacktestMessage } from '../../schema/contracts/backtests';
 import { createLogger, type Logger } from '../lib/logger';
+import { recordQueueMessage } from '../metrics/events';
+import { flushSoon } from '../metrics/flush';
 import { isStored, loadStoredSeries, seriesFromInline } from '../services/backtest-data';
 import {
   completeJob,
@@ -46,7 +48,11 @@ type Outcome = { kind: 'ack'; note: string } | { kind: 'retry'; delaySeconds: nu
  * holds is retried after its lease; completed, failed and cancelled jobs are acked untouched,
  * so redelivery never runs a job twice.
  */
-export async function consumeBacktests(batch: MessageBatch<unknown>, env: Env): Promise<void> {
+export async function consumeBacktests(
+  batch: MessageBatch<unknown>,
+  env: Env,
+  ctx?: ExecutionContext,
+): Promise<void> {
   // One series per sweep per batch: a batch often carries several chunks of the same sweep.
   const seriesCache = new Map<string, Awaited<ReturnType<typeof sweepSeries>>>();
   for (const msg of batch.messages) {
@@ -58,6 +64,7 @@ export async function consumeBacktests(batch: MessageBatch<unknown>, env: Env): 
     const parsed = BacktestMessage.safeParse(msg.body);
     if (!parsed.success) {
       createLogger({ queue: batch.queue }).warn('poison backtest message dropped', { id: msg.id });
+      recordQueueMessage(QUEUE, 'poison');
       msg.ack();
       continue;
     }
@@ -69,6 +76,7 @@ export async function consumeBacktests(batch: MessageBatch<unknown>, env: Env): 
       attempts: msg.attempts,
     });
     let outcome: Outcome;
+    const started = Date.now();
     try {
       outcome =
         'jobId' in body
@@ -79,16 +87,22 @@ export async function consumeBacktests(batch: MessageBatch<unknown>, env: Env): 
     }
     if (outcome.kind === 'ack') {
       log.info('backtest message done', { note: outcome.note });
+      recordQueueMessage(QUEUE, 'ack', Date.now() - started);
       msg.ack();
     } else {
       log.warn('backtest message will be retried', {
         reason: outcome.reason,
         delaySeconds: outcome.delaySeconds,
       });
+      recordQueueMessage(QUEUE, 'retry', Date.now() - started);
       msg.retry({ delaySeconds: outcome.delaySeconds });
     }
   }
+  if (ctx) flushSoon(env, (p) => ctx.waitUntil(p));
 }
+
+/** The metrics label: the base queue name, whatever the environment's suffix. */
+const QUEUE = 'skippy-backtests';
 
 async function crashIfInjected(env: Env): Promise<void> {
   const faults = await currentFaults(env);

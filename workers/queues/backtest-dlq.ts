@@ -1,5 +1,7 @@
 import { BacktestMessage } from '../../schema/contracts/backtests';
 import { createLogger } from '../lib/logger';
+import { recordQueueMessage } from '../metrics/events';
+import { flushSoon } from '../metrics/flush';
 import { failDeadLettered } from '../services/backtest-jobs';
 import { chunkDone, failSweep } from '../services/backtest-sweeps';
 
@@ -9,12 +11,17 @@ import { chunkDone, failSweep } from '../services/backtest-sweeps';
  * holds a live lease (then the message is retried until that lease ends) or the job already
  * finished (acked untouched). A dead-lettered sweep chunk fails its sweep.
  */
-export async function consumeBacktestDeadLetters(batch: MessageBatch<unknown>, env: Env): Promise<void> {
+export async function consumeBacktestDeadLetters(
+  batch: MessageBatch<unknown>,
+  env: Env,
+  ctx?: ExecutionContext,
+): Promise<void> {
   for (const msg of batch.messages) {
     const parsed = BacktestMessage.safeParse(msg.body);
     const log = createLogger({ queue: batch.queue, messageId: msg.id });
     if (!parsed.success) {
       log.warn('poison dead letter dropped');
+      recordQueueMessage(QUEUE, 'poison');
       msg.ack();
       continue;
     }
@@ -47,7 +54,12 @@ export async function consumeBacktestDeadLetters(batch: MessageBatch<unknown>, e
     } else if (retryAfter !== null) {
       msg.retry({ delaySeconds: retryAfter });
     } else {
+      // Counted under the main queue: one of its messages reached its final, dead-letter outcome.
+      recordQueueMessage(QUEUE, 'dead_letter');
       msg.ack();
     }
   }
+  if (ctx) flushSoon(env, (p) => ctx.waitUntil(p));
 }
+
+const QUEUE = 'skippy-backtests';

@@ -2,6 +2,8 @@ import { TrainingMessage } from '../../schema/contracts/predictions';
 import { ApiError } from '../errors';
 import { createLogger } from '../lib/logger';
 import { parseTraceparent } from '../lib/trace';
+import { recordQueueMessage } from '../metrics/events';
+import { flushSoon } from '../metrics/flush';
 import { setJobStatus, trainAndStore } from '../services/prediction-training';
 
 /** Matches `max_retries` of the `skippy-training` consumer in wrangler.toml. */
@@ -19,11 +21,16 @@ export function retryDelaySeconds(attempts: number): number {
  * → job `failed` and acked; anything else → retried with backoff, and recorded as `failed` once
  * the retries are spent (the queue has no dead-letter queue: the job row is the record).
  */
-export async function consumeTraining(batch: MessageBatch<unknown>, env: Env): Promise<void> {
+export async function consumeTraining(
+  batch: MessageBatch<unknown>,
+  env: Env,
+  ctx?: ExecutionContext,
+): Promise<void> {
   for (const msg of batch.messages) {
     const parsed = TrainingMessage.safeParse(msg.body);
     if (!parsed.success) {
       createLogger({ queue: batch.queue }).warn('poison training message dropped', { id: msg.id });
+      recordQueueMessage(QUEUE, 'poison');
       msg.ack();
       continue;
     }
@@ -34,6 +41,7 @@ export async function consumeTraining(batch: MessageBatch<unknown>, env: Env): P
       traceId: parseTraceparent(job.traceparent)?.traceId,
     });
     let outcome: { ok: true; version: string } | { ok: false; error: unknown };
+    const started = Date.now();
     try {
       await setJobStatus(env, job.jobId, 'running', Date.now());
       const trained = await trainAndStore(env, job.symbol, job.horizon, Date.now());
@@ -44,6 +52,7 @@ export async function consumeTraining(batch: MessageBatch<unknown>, env: Env): P
     if (outcome.ok) {
       await setJobStatus(env, job.jobId, 'completed', Date.now()).catch(() => {});
       log.info('model trained', { symbol: job.symbol, horizon: job.horizon, version: outcome.version });
+      recordQueueMessage(QUEUE, 'ack', Date.now() - started);
       msg.ack();
       continue;
     }
@@ -60,6 +69,8 @@ export async function consumeTraining(batch: MessageBatch<unknown>, env: Env): P
         attempts: msg.attempts,
         error: reason,
       });
+      // No dead-letter queue: a job given up for good is this queue's dead letter.
+      recordQueueMessage(QUEUE, permanent ? 'ack' : 'dead_letter', Date.now() - started);
       msg.ack();
       continue;
     }
@@ -69,6 +80,10 @@ export async function consumeTraining(batch: MessageBatch<unknown>, env: Env): P
       attempts: msg.attempts,
       error: reason,
     });
+    recordQueueMessage(QUEUE, 'retry', Date.now() - started);
     msg.retry({ delaySeconds: retryDelaySeconds(msg.attempts) });
   }
+  if (ctx) flushSoon(env, (p) => ctx.waitUntil(p));
 }
+
+const QUEUE = 'skippy-training';

@@ -1,6 +1,7 @@
-import { and, eq, gte, lt, or } from 'drizzle-orm';
+import { and, count, eq, gte, lt, or } from 'drizzle-orm';
 import type { BacktestMessage } from '../../schema/contracts/backtests';
 import { backtests } from '../../schema/tables';
+import { recordBacktestJob, recordQueueDepth } from '../metrics/events';
 import { withD1 } from './d1';
 
 /** A queued job untouched this long has lost its message (the longest retry delay is 5 min). */
@@ -16,6 +17,23 @@ const PER_RUN = 50;
  * no job stays stuck in `queued` or `running`. Returns how many jobs were re-sent.
  */
 export async function reapBacktests(env: Env, now: number): Promise<number> {
+  const resent = await reap(env, now);
+  await reportDepth(env);
+  return resent;
+}
+
+/**
+ * `skippy-backtests` depth for the gauge: Workers exposes no queue depth, so the jobs waiting
+ * in `queued` stand in for it (sweep chunks are not counted). Reported once a minute by the cron.
+ */
+async function reportDepth(env: Env): Promise<void> {
+  const [row] = await withD1(env, 'backtests.queued_count', (db) =>
+    db.select({ n: count() }).from(backtests).where(eq(backtests.status, 'queued')).all(),
+  );
+  recordQueueDepth('skippy-backtests', row?.n ?? 0);
+}
+
+async function reap(env: Env, now: number): Promise<number> {
   const stale = await withD1(env, 'backtests.reap_select', (db) =>
     db
       .select({ id: backtests.id, traceId: backtests.traceId, attempts: backtests.attempts })
@@ -34,7 +52,7 @@ export async function reapBacktests(env: Env, now: number): Promise<number> {
   const resend = stale.filter((j) => j.attempts < MAX_ATTEMPTS);
   await withD1(env, 'backtests.reap_update', async (db) => {
     for (const id of given) {
-      await db
+      const done = await db
         .update(backtests)
         .set({
           status: 'failed',
@@ -44,7 +62,9 @@ export async function reapBacktests(env: Env, now: number): Promise<number> {
           completedAt: now,
         })
         .where(and(eq(backtests.id, id), gte(backtests.attempts, MAX_ATTEMPTS)))
-        .run();
+        .returning({ id: backtests.id })
+        .all();
+      if (done.length > 0) recordBacktestJob('failed');
     }
     for (const j of resend) {
       await db

@@ -8,6 +8,7 @@ import type {
   TradeJson,
 } from '../../schema/contracts/backtests';
 import { ApiError } from '../errors';
+import { recordBacktestJob } from '../metrics/events';
 import {
   checkBarLimits,
   type DataSummary,

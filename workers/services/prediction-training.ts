@@ -13,6 +13,7 @@ import {
 import { models, symbols, trainingJobs } from '../../schema/tables';
 import { ApiError } from '../errors';
 import { newId } from '../lib/crypto';
+import { recordQueueDepth } from '../metrics/events';
 import { withD1 } from './d1';
 import { storeModel } from './prediction-models';
 import {
@@ -123,7 +124,7 @@ export async function enqueueTraining(
  * history is retried after the cool-down, not every minute).
  */
 export async function scheduleRetraining(env: Env, now: number, limit = RETRAIN_PER_RUN): Promise<number> {
-  const [active, fresh, recentJobs] = await withD1(env, 'training.schedule', (db) =>
+  const [active, fresh, recentJobs, queued] = await withD1(env, 'training.schedule', (db) =>
     Promise.all([
       db.select({ symbol: symbols.symbol }).from(symbols).where(eq(symbols.active, true)).all(),
       db
@@ -136,17 +137,20 @@ export async function scheduleRetraining(env: Env, now: number, limit = RETRAIN_
         .from(trainingJobs)
         .where(gt(trainingJobs.updatedAt, now - JOB_COOLDOWN_MS))
         .all(),
+      // Workers exposes no queue depth: the `queued` jobs stand in for `skippy-training`'s.
+      db.select({ n: count() }).from(trainingJobs).where(eq(trainingJobs.status, 'queued')).all(),
     ]),
   );
   const skip = new Set([...fresh, ...recentJobs].map((r) => `${r.symbol}:${r.horizon}`));
   let enqueued = 0;
-  for (const { symbol } of active) {
+  schedule: for (const { symbol } of active) {
     for (const horizon of PredictionHorizon.options) {
-      if (enqueued >= limit) return enqueued;
+      if (enqueued >= limit) break schedule;
       if (skip.has(`${symbol}:${horizon}`)) continue;
       if (await enqueueTraining(env, symbol, horizon, now)) enqueued++;
     }
   }
+  recordQueueDepth('skippy-training', (queued[0]?.n ?? 0) + enqueued);
   return enqueued;
 }
 
@@ -195,6 +199,7 @@ export async function trainingCounts(env: Env, now: number) {
   const n = (rows: Array<{ status: string; n: number }>, s: string) =>
     rows.find((r) => r.status === s)?.n ?? 0;
   const oldest = pending.find((r) => r.status === 'queued')?.oldest ?? null;
+  recordQueueDepth('skippy-training', n(pending, 'queued'));
   return {
     queued: n(pending, 'queued'),
     running: n(pending, 'running'),
