@@ -10,6 +10,7 @@ import { GatewayRegistry, toWire, type WireMessage } from './fan-out';
 import { MarketState } from './market-state';
 import { SeqRing } from './ring';
 import { RoomStore } from './room-store';
+import { loadSessionBars } from './session-seed';
 
 const FLUSH_DELAY_MS = 2_000;
 const MAX_FLUSH_BATCH = 200;
@@ -42,6 +43,8 @@ export class SymbolRoom extends DurableObject<Env> {
   #symbol: string | null = null;
   #seq = 0;
   #state!: MarketState;
+  /** Loads the session figures from stored daily bars before the first tick is sequenced (once). */
+  #sessionSeed: Promise<void> | null = null;
   #bars!: MinuteBarBuilder;
   #ring = new SeqRing<WireMessage>(RING_SIZE);
   #gateways!: GatewayRegistry;
@@ -84,6 +87,13 @@ export class SymbolRoom extends DurableObject<Env> {
    */
   async ingest(symbol: string, ticks: Tick[], traceId?: string): Promise<SymbolIngestResult> {
     this.#bind(symbol);
+    if (this.#state.quote.seq === 0) {
+      // Every ingest arriving meanwhile awaits the same promise, so ticks stay in arrival order.
+      this.#sessionSeed ??= loadSessionBars(this.env, symbol, Date.now()).then(({ previous, today }) =>
+        this.#state.seedFromBars(previous, today),
+      );
+      await this.#sessionSeed;
+    }
     const st = Date.now();
     const out: MarketMessage[] = [];
     let duplicates = 0;

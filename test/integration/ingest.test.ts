@@ -46,6 +46,34 @@ describe('POST /api/v1/ingest/ticks', () => {
     expect(quote.data).toMatchObject({ last: 100.01, bid: 100, ask: 100.02, seq: 2 });
   });
 
+  it('starts a fresh room from the stored daily bars: previous close and the day so far', async () => {
+    const day = 86_400_000;
+    const today = Math.floor(Date.now() / day) * day;
+    await env.DB.batch([
+      env.DB.prepare(
+        'INSERT INTO bars (symbol, timeframe, ts, open, high, low, close, volume) VALUES (?,?,?,?,?,?,?,?)',
+      ).bind('ETH-USD', '1d', today - day, 3000, 3100, 2900, 3050, 10),
+      env.DB.prepare(
+        'INSERT INTO bars (symbol, timeframe, ts, open, high, low, close, volume) VALUES (?,?,?,?,?,?,?,?)',
+      ).bind('ETH-USD', '1d', today, 3050, 3200, 3040, 3150, 4),
+    ]);
+    const res = await post('/api/v1/ingest/ticks', {
+      ticks: [{ type: 'trade', symbol: 'ETH-USD', sourceId: 'eth-1', ts: Date.now(), price: 3210, size: 2 }],
+    });
+    expect(res.status).toBe(200);
+    const quote = await json<{ data: Record<string, number | null> }>(
+      await api('/api/v1/quotes/ETH-USD', { key: readKey }),
+    );
+    expect(quote.data).toMatchObject({
+      last: 3210,
+      prevClose: 3050,
+      dayOpen: 3050,
+      dayHigh: 3210,
+      dayLow: 3040,
+      dayVolume: 6,
+    });
+  });
+
   it('drops redelivered ticks (same symbol and sourceId) and keeps seq moving forward only', async () => {
     const ts = Date.UTC(2025, 0, 2, 15, 1, 0);
     const batch = { ticks: [{ type: 'trade', symbol: 'SPY', sourceId: 'dup-1', ts, price: 500, size: 1 }] };
