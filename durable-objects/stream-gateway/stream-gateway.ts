@@ -497,8 +497,7 @@ export class StreamGateway extends DurableObject<Env> {
     // Delivery latency once per batch per gateway (not per socket), from its oldest message.
     const oldest = fresh[0];
     if (oldest && [...byMask.values()].some((m) => m.frame !== '')) {
-      const st = serverTime(oldest);
-      if (st !== null) recordWsDelivery(Math.max(0, Date.now() - st));
+      recordWsDelivery(Math.max(0, Date.now() - oldest.st));
     }
   }
 
@@ -610,16 +609,6 @@ export class StreamGateway extends DurableObject<Env> {
     recordWsConnection('close');
     for (const symbol of [...conn.subs.keys()]) this.#unsubscribe(conn, symbol);
     this.#subs.removeConn(conn.meta.id);
-  }
-}
-
-/** The server timestamp (`st`) of a sequenced message, or null when it has none. */
-function serverTime(m: WireMessage): number | null {
-  try {
-    const st = (JSON.parse(m.json) as { st?: unknown }).st;
-    return typeof st === 'number' ? st : null;
-  } catch {
-    return null;
   }
 }
 

@@ -6,11 +6,13 @@ import type { StreamGateway } from '../stream-gateway/stream-gateway';
 export interface WireMessage {
   seq: number;
   ch: Channel;
+  /** Server time the room sequenced it (the message's `st`), for delivery-latency metrics. */
+  st: number;
   json: string;
 }
 
 export function toWire(m: MarketMessage): WireMessage {
-  return { seq: m.seq, ch: channelOf(m), json: JSON.stringify(m) };
+  return { seq: m.seq, ch: channelOf(m), st: m.st, json: JSON.stringify(m) };
 }
 
 /**

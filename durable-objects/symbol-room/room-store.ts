@@ -1,5 +1,16 @@
+import { z } from 'zod';
 import type { OhlcvRow } from '../../engine/data/bars';
-import type { MarketMessage } from '../../schema/contracts/stream';
+import { MarketMessage } from '../../schema/contracts/stream';
+
+/** A bar as the room stores it (its forming bar, bars waiting for D1). */
+export const StoredBar = z.object({
+  time: z.number(),
+  open: z.number(),
+  high: z.number(),
+  low: z.number(),
+  close: z.number(),
+  volume: z.number(),
+});
 
 /**
  * The room's own SQLite storage (synchronous, transactional with the object's execution):
@@ -50,7 +61,7 @@ export class RoomStore {
     return this.sql
       .exec<{ body: string }>(`SELECT body FROM messages WHERE seq > ? ORDER BY seq LIMIT ?`, after, limit)
       .toArray()
-      .map((r) => JSON.parse(r.body) as MarketMessage);
+      .map((r) => MarketMessage.parse(JSON.parse(r.body)));
   }
 
   oldestSeq(): number | null {
@@ -70,7 +81,7 @@ export class RoomStore {
     return this.sql
       .exec<{ body: string }>(`SELECT body FROM pending_bars ORDER BY ts LIMIT ?`, limit)
       .toArray()
-      .map((r) => JSON.parse(r.body) as OhlcvRow);
+      .map((r): OhlcvRow => StoredBar.parse(JSON.parse(r.body)));
   }
 
   removePendingBars(upToTs: number): void {

@@ -2,14 +2,14 @@ import { DurableObject } from 'cloudflare:workers';
 import type { OhlcvRow } from '../../engine/data/bars';
 import { MinuteBarBuilder } from '../../engine/market/bar-builder';
 import type { SymbolIngestResult, Tick } from '../../schema/contracts/ingest';
-import type { Quote } from '../../schema/contracts/market';
+import { Quote } from '../../schema/contracts/market';
 import type { MarketMessage } from '../../schema/contracts/stream';
 import { createLogger } from '../../workers/lib/logger';
 import { flushBars } from './bar-sink';
 import { GatewayRegistry, toWire, type WireMessage } from './fan-out';
 import { MarketState } from './market-state';
 import { SeqRing } from './ring';
-import { RoomStore } from './room-store';
+import { RoomStore, StoredBar } from './room-store';
 import { loadSessionBars } from './session-seed';
 
 const FLUSH_DELAY_MS = 2_000;
@@ -57,12 +57,11 @@ export class SymbolRoom extends DurableObject<Env> {
       this.#symbol = this.#store.getMeta('symbol');
       this.#seq = Number(this.#store.getMeta('seq') ?? 0);
       const savedQuote = this.#store.getMeta('quote');
-      this.#state = new MarketState(
-        this.#symbol ?? '',
-        savedQuote ? (JSON.parse(savedQuote) as Quote) : null,
-      );
+      const quote = savedQuote ? Quote.safeParse(JSON.parse(savedQuote)) : null;
+      this.#state = new MarketState(this.#symbol ?? '', quote?.success ? quote.data : null);
       const forming = this.#store.getMeta('forming');
-      this.#bars = new MinuteBarBuilder(forming ? JSON.parse(forming) : null);
+      const bar = forming ? StoredBar.nullable().safeParse(JSON.parse(forming)) : null;
+      this.#bars = new MinuteBarBuilder(bar?.success ? bar.data : null);
       this.#gateways = new GatewayRegistry(ctx.storage.sql, env);
     });
   }

@@ -4,7 +4,11 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import { freePort, preparePlatform, type RunningPlatform, startWrangler } from '../../scripts/lib/platform';
+
+/** One structured log line: an object of fields. */
+const LogLine = z.record(z.string(), z.unknown());
 
 /**
  * Its own wrangler dev (not the shared one), configured with a Sentry DSN pointing at a local
@@ -78,7 +82,7 @@ describe('Sentry, tracing and the metrics token under wrangler dev', () => {
     const event = envelope.body
       .split('\n')
       .filter(Boolean)
-      .map((l) => JSON.parse(l) as Record<string, unknown>)
+      .map((l) => LogLine.parse(JSON.parse(l)))
       .find((item) => 'exception' in item);
     expect(event).toMatchObject({
       release: 'skippy@0.1.0+dev',

@@ -1,8 +1,12 @@
 import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { z } from 'zod';
 import { createApp } from '../../workers/app';
 import { makeKey } from './helpers';
+
+/** One structured log line: an object of fields. */
+const LogLine = z.record(z.string(), z.unknown());
 
 const DSN = 'https://publickey@sentry.skippy.test/42';
 const TRACE_ID = '4bf92f3577b34da6a3ce929d0e0e4736';
@@ -59,7 +63,7 @@ describe('Sentry reporting (toucan-js)', () => {
     const items = envelope.body
       .split('\n')
       .filter(Boolean)
-      .map((l) => JSON.parse(l) as Record<string, unknown>);
+      .map((l) => LogLine.parse(JSON.parse(l)));
     const event = items.find((i) => 'exception' in i) as {
       release: string;
       environment: string;

@@ -1,9 +1,13 @@
 import { createExecutionContext } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { z } from 'zod';
 import worker from '../../workers/index';
 import { parseTraceparent, traceField, traceFromField, traceHeaders } from '../../workers/lib/trace';
 import { api, makeKey } from './helpers';
+
+/** One structured log line: an object of fields. */
+const LogLine = z.record(z.string(), z.unknown());
 
 const TRACE_ID = '0af7651916cd43dd8448eb211c80319c';
 let readKey: string;
@@ -72,7 +76,7 @@ describe('request logs', () => {
       createExecutionContext(),
     );
     const requestLines = lines
-      .map((l) => JSON.parse(l) as Record<string, unknown>)
+      .map((l) => LogLine.parse(JSON.parse(l)))
       .filter((l) => l.message === 'request' && l.traceId === TRACE_ID);
     expect(requestLines).toHaveLength(1);
     expect(requestLines[0]).toMatchObject({
