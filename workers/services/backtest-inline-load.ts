@@ -1,7 +1,7 @@
 import { and, asc, desc, eq, gte, inArray, lt, lte } from 'drizzle-orm';
 import { type OhlcvSeries, seriesFromRows } from '../../engine/data/bars';
 import type { StoredBarsSource } from '../../schema/contracts/backtests';
-import { backtestResults, backtestTrades, bars } from '../../schema/tables';
+import { backtestResults, backtestTrades, bars, ohlcvColumns } from '../../schema/tables';
 import { TRADES_PER_CHUNK } from './backtest-results';
 import { withD1 } from './d1';
 import { sourceTimeframe, TIMEFRAME_MS } from './market-data';
@@ -46,14 +46,7 @@ export async function loadWithCandidates(
       .limit(CANDIDATES);
     return db.batch([
       db
-        .select({
-          time: bars.ts,
-          open: bars.open,
-          high: bars.high,
-          low: bars.low,
-          close: bars.close,
-          volume: bars.volume,
-        })
+        .select(ohlcvColumns)
         .from(bars)
         .where(
           and(
