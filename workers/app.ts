@@ -34,9 +34,11 @@ export function createApp() {
   app.use('*', requestMetrics());
   app.use('*', securityHeaders());
   app.use('/api/*', cors());
-  app.use('/api/v1/ingest/bars', bodyLimit(MAX_CSV_BYTES));
-  app.use('/api/*', async (c, next) =>
-    c.req.path === '/api/v1/ingest/bars' ? next() : bodyLimit(DEFAULT_BODY_LIMIT)(c, next),
+  const csvLimit = bodyLimit(MAX_CSV_BYTES);
+  const defaultLimit = bodyLimit(DEFAULT_BODY_LIMIT);
+  // CSV history imports may be larger than every other body.
+  app.use('/api/*', (c, next) =>
+    c.req.path === '/api/v1/ingest/bars' ? csvLimit(c, next) : defaultLimit(c, next),
   );
 
   app.route('/metrics', metricsRoutes);

@@ -1,6 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { type OhlcvRow, rowsFromSeries, seriesFromRows } from '../../engine/data/bars';
-import { parseOhlcvCsv } from '../../engine/data/csv';
+import { type OhlcvRow, rowsFromSeries } from '../../engine/data/bars';
+import { parseOhlcvCsv, parseTime } from '../../engine/data/csv';
 import { errorResponses } from '../../schema/contracts/common';
 import {
   BarsImportJson,
@@ -157,8 +157,12 @@ export const ingestRoutes = createRouter()
     },
   );
 
+/**
+ * Checks JSON bars the way the CSV parser checks rows (same date formats, same rules) and
+ * rejects the whole import with every problem's row number.
+ */
 function jsonRows(
-  input: Array<{
+  input: ReadonlyArray<{
     time: number | string;
     open: number;
     high: number;
@@ -168,38 +172,35 @@ function jsonRows(
   }>,
 ): OhlcvRow[] {
   const errors: Array<{ row: number; reason: string }> = [];
+  let previous = Number.NEGATIVE_INFINITY;
   const rows = input.map((b, i) => {
-    const time =
-      typeof b.time === 'number'
-        ? b.time
-        : Date.parse(/Z|[+-]\d\d:?\d\d$/.test(b.time) ? b.time : `${b.time.replace(' ', 'T')}Z`);
-    if (!Number.isFinite(time))
-      errors.push({ row: i + 1, reason: `unparseable time ${JSON.stringify(b.time)}` });
-    if (b.high < Math.max(b.open, b.close) || b.low > Math.min(b.open, b.close))
-      errors.push({ row: i + 1, reason: 'high/low do not contain open and close' });
-    if (i > 0) {
-      const prev = input[i - 1]!;
-      const prevTime =
-        typeof prev.time === 'number'
-          ? prev.time
-          : Date.parse(`${prev.time.replace(' ', 'T')}${/Z|[+-]\d\d:?\d\d$/.test(prev.time) ? '' : 'Z'}`);
-      if (Number.isFinite(prevTime) && time <= prevTime)
-        errors.push({ row: i + 1, reason: 'time is not after the previous row' });
+    const row = i + 1;
+    const time = typeof b.time === 'number' ? b.time : parseTime(b.time.trim());
+    if (time === null) errors.push({ row, reason: `unparseable time ${JSON.stringify(b.time)}` });
+    else if (time <= previous) errors.push({ row, reason: 'time is not after the previous row' });
+    if (b.high < Math.max(b.open, b.close) || b.low > Math.min(b.open, b.close)) {
+      errors.push({ row, reason: 'high/low do not contain open and close' });
     }
-    return { time, open: b.open, high: b.high, low: b.low, close: b.close, volume: b.volume };
+    previous = time ?? previous;
+    return {
+      time: time ?? Number.NaN,
+      open: b.open,
+      high: b.high,
+      low: b.low,
+      close: b.close,
+      volume: b.volume,
+    };
   });
   if (errors.length > 0) {
     throw new ApiError(
       'validation_failed',
       `Bars rejected: ${errors.length} problem(s); nothing was imported.`,
-      { details: errors.slice(0, 100) },
+      {
+        details: errors.slice(0, 100),
+      },
     );
   }
-  return seriesFromRowsRoundTrip(rows);
-}
-
-function seriesFromRowsRoundTrip(rows: OhlcvRow[]): OhlcvRow[] {
-  return rowsFromSeries(seriesFromRows(rows));
+  return rows;
 }
 
 /** Daily bars must sit on UTC midnight and minute bars on whole minutes, or aggregation would misplace them. */

@@ -1,7 +1,7 @@
 import { type DrizzleD1Database, drizzle } from 'drizzle-orm/d1';
 import * as schema from '../../schema/tables';
 import { ApiError } from '../errors';
-import { breakerFor, CircuitOpenError } from './circuit-breaker';
+import { breakerFor } from './circuit-breaker';
 import { currentFaults, InjectedFault } from './faults';
 import { observeD1 } from './observe';
 
@@ -32,10 +32,13 @@ export async function withD1<T>(env: Env, op: string, fn: (db: Database) => Prom
   }
 }
 
-/** True when a failure came from the database (or its breaker), so a cached fallback applies. */
+/**
+ * True when a failure came from a dependency (D1, a Durable Object, an open breaker, an injected
+ * fault) rather than from the request, so a cached fallback or a 503 applies. ApiErrors are the
+ * request's own outcome (404, 422…) and pass through unchanged.
+ */
 export function isDependencyFailure(err: unknown): boolean {
-  if (err instanceof ApiError) return false;
-  return err instanceof CircuitOpenError || err instanceof InjectedFault || err instanceof Error;
+  return err instanceof Error && !(err instanceof ApiError);
 }
 
 export function dependencyUnavailable(what: string): ApiError {
