@@ -19,6 +19,7 @@ describe('downsampleEquity', () => {
           return true;
         },
       ),
+      { seed: 20261124 },
     );
   });
 

@@ -42,6 +42,7 @@ describe('aggregateBars', () => {
           expect(out.at(-1)!.close).toBe(rows.at(-1)!.close);
         },
       ),
+      { seed: 20261124 },
     );
   });
 });
