@@ -11,6 +11,8 @@ interface ConnectCmd {
   url: string;
   key?: string;
   symbols: string[];
+  /** Offer permessage-deflate, as browsers do (off by default, like the baseline server). */
+  deflate?: boolean;
   n: number;
 }
 type Cmd = ConnectCmd | { cmd: 'start' } | { cmd: 'stop' } | { cmd: 'close' };
@@ -43,7 +45,11 @@ function onFrame(text: string): { trades: Array<[number, number]>; data: boolean
 
 async function openOne(c: ConnectCmd, i: number): Promise<void> {
   const symbol = c.symbols[i % c.symbols.length] ?? 'AAPL';
-  const ws = new WebSocket(c.url, c.key ? { headers: { authorization: `Bearer ${c.key}` } } : {});
+  const url = c.mode === 'base' ? `${c.url}?symbol=${encodeURIComponent(symbol)}` : c.url;
+  const ws = new WebSocket(url, {
+    perMessageDeflate: c.deflate === true,
+    ...(c.key ? { headers: { authorization: `Bearer ${c.key}` } } : {}),
+  });
   sockets.push(ws);
   let unacked = 0;
   let unackedBytes = 0;

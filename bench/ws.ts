@@ -1,17 +1,23 @@
 /**
  * `npm run bench:ws`: fan-out latency of the market-data stream (see ../shared BENCHMARKS.md).
- * For each N it starts its own `wrangler dev` (simulator off, fresh seeded state), forks a
- * subscriber process with N sockets on one symbol, publishes 20 ticks/s through the ingest API
- * (each tick's `ts` is its send time) and measures receive − send. The baseline, in the same run,
- * is a minimal Node `ws` broadcast server (bench/ws-baseline-server.ts) fed by a WebSocket publisher.
+ * For each case it starts its own `wrangler dev` (simulator off, fresh seeded state), forks
+ * subscriber processes holding the case's sockets, publishes 20 ticks/s per symbol through the
+ * ingest API (each tick's `ts` is its send time) and measures receive − send. The baseline, in the
+ * same run, is a minimal Node `ws` server (bench/ws-baseline-server.ts) that broadcasts each tick to
+ * every socket of its symbol, fed by a WebSocket publisher.
  *
- *   npm run bench:ws -- --sizes=100,1000 --runs=3 --seconds=10 [--direct]
+ *   npm run bench:ws -- --cases=100,1000,5000,10000x100 --runs=3 --seconds=10 [--direct] [--profile] [--deflate]
  *
- * Defaults: sizes 100,1000, 3 runs (medians and spread reported), 10 s measured per case after a
- * 1 s warm-up. `--direct` adds a case whose subscribers bypass wrangler's proxy. Results are also
- * written to bench-results/ws-<time>.json. Figures and their reading: docs/streaming.md.
+ * A case `N` is N subscribers of one symbol; `NxS` is N sockets over S symbols (socket i on symbol
+ * i mod S; the bench adds the symbols to its database). Defaults: cases 100,1000 (`--sizes` is an
+ * alias), 3 runs (medians and spread), 10 s measured per case after a 1 s warm-up. `--direct` adds
+ * a run whose subscribers bypass wrangler's proxy; `--profile` writes a CPU profile of the Worker's
+ * isolate per case and prints its top functions; `--deflate` makes subscribers offer
+ * permessage-deflate (browsers do; the baseline server declines it, wrangler dev accepts it).
+ * The open-file limit is raised for large cases. Results also go to bench-results/ws-<time>.json.
+ * Figures and their reading: docs/streaming.md.
  */
-import { type ChildProcess, execFileSync, fork, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, fork, spawn, spawnSync } from 'node:child_process';
 import {
   cpSync,
   existsSync,
@@ -26,20 +32,44 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import WebSocket from 'ws';
-import { freePort, preparePlatform, ROOT, wranglerEnv } from '../scripts/lib/platform';
+import { buildDashboardIfNeeded } from '../scripts/lib/dashboard';
+import { d1Execute, freePort, preparePlatform, ROOT, wranglerEnv } from '../scripts/lib/platform';
+import { captureProfile, summarise } from './lib/inspector';
 import { median, table } from './lib/stats';
 
 const arg = (name: string, fallback: string) =>
   process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1] ?? fallback;
-const SIZES = arg('sizes', '100,1000').split(',').map(Number);
+/** A case: `N` subscribers of one symbol, or `NxS`: N sockets spread over S symbols (socket i on symbol i mod S). */
+interface Case {
+  n: number;
+  symbols: string[];
+}
+const CASES: Case[] = arg('cases', arg('sizes', '100,1000'))
+  .split(',')
+  .map((c) => {
+    const [n, s] = c.split('x').map(Number);
+    const count = s ?? 1;
+    return {
+      n: n ?? 0,
+      symbols: count === 1 ? ['AAPL'] : Array.from({ length: count }, (_, i) => benchSymbol(i)),
+    };
+  });
+/** `--deflate`: subscribers offer permessage-deflate (see docs/streaming.md, "Compression"). */
+const DEFLATE = process.argv.includes('--deflate');
 const RUNS = Number(arg('runs', '3'));
 const SECONDS = Number(arg('seconds', '10'));
 const DIRECT = process.argv.includes('--direct');
+/** `--profile`: a CPU profile of the Worker's isolate during each measured case of ours (bench/lib/inspector.ts). */
+const PROFILE = process.argv.includes('--profile');
 /** Subscriber processes per case (default: 2 from 1,000 sockets, else 1). */
 const PROCS = process.argv.some((a) => a.startsWith('--procs=')) ? Number(arg('procs', '1')) : undefined;
 const RATE = 20;
-const SYMBOL = 'AAPL';
 const CLK_TCK = 100;
+/** Symbols the multi-symbol cases add to the template database (the catalogue has 11). */
+function benchSymbol(i: number): string {
+  return `BENCH${String(i).padStart(3, '0')}`;
+}
+const caseName = (c: Case) => (c.symbols.length === 1 ? String(c.n) : `${c.n}x${c.symbols.length}`);
 
 interface CaseResult {
   p50: number;
@@ -138,6 +168,8 @@ async function measure(opts: {
   serverPid: number;
   connect: Record<string, unknown>;
   publish: (i: number) => Promise<unknown> | undefined;
+  /** Runs alongside the measured ticks (the profiler). */
+  during?: (seconds: number) => Promise<void>;
 }): Promise<CaseResult> {
   // BENCHMARKS.md allows one or two subscriber processes; two keep one client process from being
   // the bottleneck at 1,000 sockets.
@@ -161,7 +193,7 @@ async function measure(opts: {
     await Promise.all(children.map((child) => request(child, { cmd: 'start' }, 'started', 10_000)));
     const cpu0 = treeCpuSeconds(opts.serverPid);
     const t0 = performance.now();
-    const sent = await paced(SECONDS, opts.publish);
+    const [sent] = await Promise.all([paced(SECONDS, opts.publish), opts.during?.(SECONDS)]);
     await sleep(1_000);
     const elapsed = (performance.now() - t0) / 1000;
     const cpu1 = treeCpuSeconds(opts.serverPid);
@@ -228,8 +260,9 @@ function frozenSources(): string {
 async function startServer(
   cwd: string,
   persistTo: string,
-): Promise<{ url: string; pid: number; stop: () => Promise<void> }> {
+): Promise<{ url: string; pid: number; inspectorPort: number; stop: () => Promise<void> }> {
   const port = await freePort();
+  const inspectorPort = PROFILE ? await freePort() : 0;
   const args = [
     join(ROOT, 'node_modules/wrangler/bin/wrangler.js'),
     'dev',
@@ -243,7 +276,7 @@ async function startServer(
   args.push(
     '--show-interactive-dev-session=false',
     '--inspector-port',
-    '0',
+    String(inspectorPort),
     '--var',
     'SIMULATOR_ENABLED:false',
   );
@@ -269,7 +302,7 @@ async function startServer(
       (r) => r.status === 200,
       () => false,
     );
-    if (ok) return { url, pid: child.pid ?? 0, stop };
+    if (ok) return { url, pid: child.pid ?? 0, inspectorPort, stop };
   }
   await stop();
   throw new Error('wrangler dev did not become healthy');
@@ -304,7 +337,7 @@ async function directUrl(serverPid: number, publicUrl: string): Promise<string> 
 async function runOurs(
   template: string,
   adminKey: string,
-  n: number,
+  c: Case,
   run: number,
   direct = false,
 ): Promise<CaseResult> {
@@ -316,32 +349,47 @@ async function runOurs(
     // Ticks always go through the public port; only the subscribers' sockets skip the proxy.
     const url = `${platform.url}/api/v1/ingest/ticks`;
     const headers = { authorization: `Bearer ${adminKey}`, 'content-type': 'application/json' };
+    const n = c.n;
     return await measure({
       n,
       serverPid: platform.pid,
+      during: PROFILE
+        ? async (seconds) => {
+            // Skip the first seconds (connection churn), profile the steady state.
+            await sleep(1_000);
+            mkdirSync(join(ROOT, 'bench-results'), { recursive: true });
+            const file = join(
+              ROOT,
+              'bench-results',
+              `ws-profile-${caseName(c)}-${direct ? 'direct' : 'proxy'}-${run}.cpuprofile`,
+            );
+            const profile = await captureProfile(platform.inspectorPort, Math.max(1, seconds - 2), file);
+            console.error(`CPU profile, N=${caseName(c)} (${file}):\n${summarise(profile)}`);
+          }
+        : undefined,
       connect: {
         cmd: 'connect',
         mode: 'ours',
         url: `${base.replace('http', 'ws')}/api/v1/stream`,
         key: adminKey,
-        symbols: [SYMBOL],
+        symbols: c.symbols,
+        deflate: DEFLATE,
         n,
       },
       publish: (i) =>
         fetch(url, {
           method: 'POST',
           headers,
+          // One request per tick time, one trade per symbol (a feed relay batches the same way).
           body: JSON.stringify({
-            ticks: [
-              {
-                type: 'trade',
-                symbol: SYMBOL,
-                sourceId: `b${run}-${n}-${i}-${Math.random()}`,
-                ts: Date.now(),
-                price: 100 + (i % 50) / 100,
-                size: 1,
-              },
-            ],
+            ticks: c.symbols.map((symbol) => ({
+              type: 'trade',
+              symbol,
+              sourceId: `b${run}-${n}-${i}-${symbol}-${Math.random()}`,
+              ts: Date.now(),
+              price: 100 + (i % 50) / 100,
+              size: 1,
+            })),
           }),
         }).then(
           async (r) => {
@@ -362,7 +410,8 @@ async function runOurs(
   }
 }
 
-async function runBaseline(n: number): Promise<CaseResult> {
+async function runBaseline(c: Case): Promise<CaseResult> {
+  const n = c.n;
   const server = fork(join(ROOT, 'bench/ws-baseline-server.ts'), ['0'], {
     execArgv: ['--import', 'tsx'],
     stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
@@ -387,24 +436,33 @@ async function runBaseline(n: number): Promise<CaseResult> {
       return await measure({
         n,
         serverPid: server.pid ?? 0,
-        connect: { cmd: 'connect', mode: 'base', url: `ws://127.0.0.1:${port}/sub`, symbols: [SYMBOL], n },
+        connect: {
+          cmd: 'connect',
+          mode: 'base',
+          url: `ws://127.0.0.1:${port}/sub`,
+          symbols: c.symbols,
+          deflate: DEFLATE,
+          n,
+        },
         publish: (i) => {
-          pub.send(
-            JSON.stringify({
-              type: 'data',
-              messages: [
-                {
-                  symbol: SYMBOL,
-                  seq: i + 1,
-                  ts: Date.now(),
-                  st: Date.now(),
-                  type: 'trade',
-                  price: 100 + (i % 50) / 100,
-                  size: 1,
-                },
-              ],
-            }),
-          );
+          for (const symbol of c.symbols) {
+            pub.send(
+              JSON.stringify({
+                type: 'data',
+                messages: [
+                  {
+                    symbol,
+                    seq: i + 1,
+                    ts: Date.now(),
+                    st: Date.now(),
+                    type: 'trade',
+                    price: 100 + (i % 50) / 100,
+                    size: 1,
+                  },
+                ],
+              }),
+            );
+          }
           return undefined;
         },
       });
@@ -416,31 +474,118 @@ async function runBaseline(n: number): Promise<CaseResult> {
   }
 }
 
+/** Registers the multi-symbol cases' symbols (24x7 crypto-like instruments) in the template database. */
+async function addBenchSymbols(persistTo: string, cases: Case[]): Promise<void> {
+  const all = [...new Set(cases.flatMap((c) => (c.symbols.length > 1 ? c.symbols : [])))];
+  const now = Date.now();
+  const values = all.map(
+    (s) => `('${s}', 'Bench ${s}', 'crypto', 'BENCH', 'USD', 0.01, 0.0001, '24x7', 'UTC', 1, ${now})`,
+  );
+  await d1Execute(persistTo, {
+    command: `INSERT OR IGNORE INTO symbols (symbol, name, asset_class, exchange, currency, tick_size, lot_size, session, timezone, active, created_at) VALUES ${values.join(', ')}`,
+  });
+}
+
+/**
+ * wrangler's proxy holds ~4 file handles per socket and each subscriber process one: the large
+ * cases need far more than the usual 1,024. Re-runs this script with the soft limit raised to the
+ * hard one, and returns the limit in force.
+ */
+function fileLimit(): number {
+  const read = (flag: string) =>
+    Number(
+      execFileSync('bash', ['-c', `ulimit ${flag}`], { encoding: 'utf8' })
+        .trim()
+        .replace('unlimited', '1048576'),
+    );
+  const soft = read('-Sn');
+  const hard = read('-Hn');
+  if (soft >= hard || process.env.SKIPPY_BENCH_NOFILE) return soft;
+  const r = spawnSync(
+    'bash',
+    [
+      '-c',
+      `ulimit -n ${hard} && exec "$@"`,
+      'bash',
+      process.execPath,
+      ...process.execArgv,
+      ...process.argv.slice(1),
+    ],
+    { stdio: 'inherit', env: { ...process.env, SKIPPY_BENCH_NOFILE: String(hard) } },
+  );
+  process.exit(r.status ?? 1);
+}
+
+/** Whether wrangler's proxy can hold the case's sockets under the open-file limit (else: direct). */
+const proxyFits = (c: Case, limit: number) => c.n * 4 + 2_000 <= limit;
+
+/** A case that fails (a server that falls over) is reported as such instead of ending the whole run. */
+async function attempt(name: string, run: () => Promise<CaseResult>): Promise<CaseResult> {
+  try {
+    return await run();
+  } catch (err) {
+    console.error(`N=${name}: the case failed: ${err instanceof Error ? err.message : String(err)}`);
+    failures.push(`${name}: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`);
+    const nan = Number.NaN;
+    return {
+      p50: nan,
+      p99: nan,
+      max: nan,
+      fanoutP50: nan,
+      fanoutP99: nan,
+      deliveredPct: 0,
+      msgsPerSec: 0,
+      serverCpuPct: nan,
+      clientCpuPct: nan,
+    };
+  }
+}
+const failures: string[] = [];
+
 const fmt = (x: number, d = 1) => (Number.isFinite(x) ? x.toFixed(d) : '-');
 
+const FILE_LIMIT = fileLimit();
+// wrangler dev refuses to start without the assets directory the frozen copy carries.
+await buildDashboardIfNeeded((s) => console.error(s));
 const templateDir = mkdtempSync(join(tmpdir(), 'skippy-bench-ws-template-'));
 const sources = frozenSources();
 try {
   const seed = await preparePlatform(templateDir);
   const admin = seed.keys.find((k) => k.scopes.includes('admin'));
   if (!admin) throw new Error('no admin demo key');
-  const results: Array<{ n: number; ours: CaseResult[]; direct: CaseResult[]; base: CaseResult[] }> =
-    SIZES.map((n) => ({
-      n,
+  if (CASES.some((c) => c.symbols.length > 1)) await addBenchSymbols(templateDir, CASES);
+  const results: Array<{ c: Case; ours: CaseResult[]; direct: CaseResult[]; base: CaseResult[] }> = CASES.map(
+    (c) => ({
+      c,
       ours: [],
       direct: [],
       base: [],
-    }));
+    }),
+  );
   for (let run = 0; run < RUNS; run++) {
     for (const r of results) {
-      console.error(`run ${run + 1}/${RUNS}, N=${r.n}: ours…`);
-      r.ours.push(await runOurs(templateDir, admin.key, r.n, run));
-      if (DIRECT) {
-        console.error(`run ${run + 1}/${RUNS}, N=${r.n}: ours, direct to workerd…`);
-        r.direct.push(await runOurs(templateDir, admin.key, r.n, run, true));
+      const name = caseName(r.c);
+      if (r.c.n * 2 + 2_000 > FILE_LIMIT) {
+        // workerd itself holds ~2 handles per socket (it aborts with EMFILE past the limit).
+        if (run === 0)
+          failures.push(
+            `${name}: not run: needs ~${r.c.n * 2 + 2_000} open files in workerd, the limit here is ${FILE_LIMIT}`,
+          );
+        continue;
       }
-      console.error(`run ${run + 1}/${RUNS}, N=${r.n}: baseline…`);
-      r.base.push(await runBaseline(r.n));
+      const viaProxy = proxyFits(r.c, FILE_LIMIT);
+      if (!viaProxy)
+        console.error(
+          `N=${name}: wrangler's proxy needs ~${r.c.n * 4} file handles, the limit here is ${FILE_LIMIT}: subscribers connect to workerd directly`,
+        );
+      console.error(`run ${run + 1}/${RUNS}, N=${name}: ours…`);
+      r.ours.push(await attempt(name, () => runOurs(templateDir, admin.key, r.c, run, !viaProxy)));
+      if (DIRECT && viaProxy) {
+        console.error(`run ${run + 1}/${RUNS}, N=${name}: ours, direct to workerd…`);
+        r.direct.push(await attempt(name, () => runOurs(templateDir, admin.key, r.c, run, true)));
+      }
+      console.error(`run ${run + 1}/${RUNS}, N=${name}: baseline…`);
+      r.base.push(await attempt(name, () => runBaseline(r.c)));
     }
   }
   const med = (xs: CaseResult[], k: keyof CaseResult) => median(xs.map((x) => x[k]));
@@ -449,13 +594,13 @@ try {
   const rows: Array<Record<string, string | number>> = [];
   for (const r of results) {
     for (const [impl, xs] of [
-      ['skippy (wrangler dev)', r.ours],
+      [proxyFits(r.c, FILE_LIMIT) ? 'skippy (wrangler dev)' : 'skippy (direct workerd)*', r.ours],
       ['skippy (direct workerd)', r.direct],
       ['baseline (node ws)', r.base],
     ] as const) {
       if (xs.length === 0) continue;
       rows.push({
-        N: r.n,
+        N: caseName(r.c),
         impl,
         p50_ms: fmt(med(xs, 'p50')),
         p99_ms: fmt(med(xs, 'p99')),
@@ -471,7 +616,7 @@ try {
       });
     }
     rows.push({
-      N: r.n,
+      N: caseName(r.c),
       impl: 'ratio ours/baseline',
       p50_ms: fmt(med(r.ours, 'p50') / med(r.base, 'p50'), 2),
       p99_ms: fmt(med(r.ours, 'p99') / med(r.base, 'p99'), 2),
@@ -485,16 +630,24 @@ try {
     });
   }
   console.log(
-    `\nbench:ws — 1 symbol, ${RATE} ticks/s, ${SECONDS} s measured per case, median of ${RUNS} run(s); latency = receive − send (ms resolution); fanout = receive − room sequencing time (st)\n`,
+    `\nbench:ws — N sockets (NxS: over S symbols), ${RATE} ticks/s per symbol, subscribers ${DEFLATE ? 'offer' : 'do not offer'} permessage-deflate, ${SECONDS} s measured per case, median of ${RUNS} run(s); latency = receive − send (ms resolution); fanout = receive − room sequencing time (st)\n`,
   );
   console.log(table(rows));
+  for (const f of failures) console.log(`failed: ${f}`);
+  if (results.some((r) => !proxyFits(r.c, FILE_LIMIT)))
+    console.log(
+      `\n* wrangler dev's proxy holds ~4 file handles per socket; under this machine's open-file limit (${FILE_LIMIT}) these cases' subscribers connect to the Worker's workerd port directly (ticks still go through the proxy).`,
+    );
   mkdirSync(join(ROOT, 'bench-results'), { recursive: true });
   const file = join(
     ROOT,
     'bench-results',
     `ws-${new Date().toISOString().replaceAll(':', '-').replaceAll('.', '-')}.json`,
   );
-  writeFileSync(file, JSON.stringify({ rate: RATE, seconds: SECONDS, runs: RUNS, results }, null, 2));
+  writeFileSync(
+    file,
+    JSON.stringify({ rate: RATE, seconds: SECONDS, runs: RUNS, deflate: DEFLATE, results }, null, 2),
+  );
   console.log(`\nraw results: ${file}`);
 } finally {
   rmSync(templateDir, { recursive: true, force: true });

@@ -464,6 +464,7 @@ export class StreamGateway extends DurableObject<Env> {
     this.#lastSeq.set(symbol, top.seq);
     // Per channel set: the selected messages and their frame, built once for all sockets.
     const byMask = new Map<number, { selected: WireMessage[]; frame: string }>();
+    let sent = 0;
     for (const conn of set) {
       const mask = conn.subs.get(symbol);
       if (!mask) continue;
@@ -492,8 +493,10 @@ export class StreamGateway extends DurableObject<Env> {
         shared = { selected, frame: selected.length > 0 ? dataFrame(selected) : '' };
         byMask.set(mask, shared);
       }
-      if (shared.frame) this.#sendData(conn, symbol, shared.selected, shared.frame);
+      if (shared.frame && this.#sendData(conn, symbol, shared.selected, shared.frame, false)) sent++;
     }
+    // One metric update per batch, not per socket: at thousands of sockets it is a measurable share.
+    if (sent > 0) recordWsMessage('out', sent);
     // Delivery latency once per batch per gateway (not per socket), from its oldest message.
     const oldest = fresh[0];
     if (oldest && [...byMask.values()].some((m) => m.frame !== '')) {
@@ -507,8 +510,14 @@ export class StreamGateway extends DurableObject<Env> {
     if (selected.length > 0) this.#sendData(conn, symbol, selected, dataFrame(selected));
   }
 
-  /** Sends a data frame, or conflates its messages if the socket is behind. */
-  #sendData(conn: Connection, symbol: string, selected: WireMessage[], frame: string): void {
+  /** Sends a data frame, or conflates its messages if the socket is behind; true when sent. */
+  #sendData(
+    conn: Connection,
+    symbol: string,
+    selected: WireMessage[],
+    frame: string,
+    record = true,
+  ): boolean {
     if (conn.behind || conn.pending.size > 0) {
       for (const m of selected) conn.pending.set(`${symbol}|${m.ch}`, { ...m, symbol });
       conn.skipped += selected.length;
@@ -522,9 +531,11 @@ export class StreamGateway extends DurableObject<Env> {
           'The socket fell too far behind; reconnect and resume.',
         );
       }
-      return;
+      return false;
     }
-    if (this.#send(conn, frame)) conn.sent(frame.length);
+    if (!this.#send(conn, frame, record)) return false;
+    conn.sent(frame.length);
+    return true;
   }
 
   #error(conn: Connection, code: StreamErrorCode, message: string, id?: string, symbols?: string[]): void {
@@ -545,10 +556,10 @@ export class StreamGateway extends DurableObject<Env> {
     this.#drop(conn.ws);
   }
 
-  #send(conn: Connection, frame: string): boolean {
+  #send(conn: Connection, frame: string, record = true): boolean {
     try {
       conn.ws.send(frame);
-      recordWsMessage('out');
+      if (record) recordWsMessage('out');
       return true;
     } catch {
       recordWsError('send');

@@ -20,6 +20,11 @@ const SEEN_RETENTION_MS = 24 * 3_600_000;
 const RING_SIZE = 2_048;
 /** A resume that misses more than this gets a `reset` snapshot instead of a replay. */
 const MAX_REPLAY = 10_000;
+/**
+ * The forming 1-minute bar goes out (as `final: false`) with the first trade after this interval,
+ * so live candles move without a bar message per trade; no timer: a quiet minute sends nothing.
+ */
+const FORMING_UPDATE_MS = 1_000;
 
 /** What a gateway needs to build a snapshot frame. */
 export interface RoomSnapshot {
@@ -48,6 +53,8 @@ export class SymbolRoom extends DurableObject<Env> {
   #bars!: MinuteBarBuilder;
   #ring = new SeqRing<WireMessage>(RING_SIZE);
   #gateways!: GatewayRegistry;
+  /** Server time the last forming-bar update was sequenced (in memory: after a restart one goes out at once). */
+  #formingSentAt = 0;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -96,6 +103,7 @@ export class SymbolRoom extends DurableObject<Env> {
     const st = Date.now();
     const out: MarketMessage[] = [];
     let duplicates = 0;
+    let lastTradeTs: number | null = null;
     this.ctx.storage.transactionSync(() => {
       for (const t of ticks) {
         if (!this.#store.markSeen(t.sourceId, st)) {
@@ -114,6 +122,7 @@ export class SymbolRoom extends DurableObject<Env> {
           };
           out.push(m);
           this.#state.onTrade(m.seq, t.ts, t.price, t.size);
+          lastTradeTs = t.ts;
           const { closed } = this.#bars.onTrade(t.ts, t.price, t.size);
           if (closed) out.push(this.#closeBar(symbol, closed, st));
         } else {
@@ -132,6 +141,11 @@ export class SymbolRoom extends DurableObject<Env> {
           this.#state.onQuote(m.seq, t.ts, t.bid, t.bidSize, t.ask, t.askSize);
         }
       }
+      const forming = this.#bars.forming;
+      if (lastTradeTs !== null && forming && st - this.#formingSentAt >= FORMING_UPDATE_MS) {
+        this.#formingSentAt = st;
+        out.push(this.#barMessage(symbol, forming, lastTradeTs, st, false));
+      }
       for (const m of out) this.#store.appendMessage(m);
       this.#persistState();
     });
@@ -149,11 +163,15 @@ export class SymbolRoom extends DurableObject<Env> {
     st: number,
   ): MarketMessage {
     this.#store.addPendingBar(bar);
+    return this.#barMessage(symbol, bar, bar.time + 60_000, st, true);
+  }
+
+  #barMessage(symbol: string, bar: OhlcvRow, ts: number, st: number, final: boolean): MarketMessage {
     return {
       type: 'bar',
       symbol,
       seq: ++this.#seq,
-      ts: bar.time + 60_000,
+      ts,
       st,
       tf: '1m',
       t: bar.time,
@@ -162,7 +180,7 @@ export class SymbolRoom extends DurableObject<Env> {
       l: bar.low,
       c: bar.close,
       v: bar.volume,
-      final: true,
+      final,
     };
   }
 

@@ -4,8 +4,10 @@
  * stop/limit triggers, contingent stop-loss and take-profit orders, whole-unit sizing
  * with Python's float floor division, commission at entry and exit.
  *
- * Orders and trades are small objects created per event; the per-bar path
- * ({@link Broker.equityAt}, an empty queue check) allocates nothing.
+ * Orders are small objects created per event and trades are pooled; the per-bar path
+ * ({@link Broker.equityAt}, an empty queue check) allocates nothing. The queue and trade
+ * lists shrink with `pop()` only: V8 drops an array's backing store whenever `length` is
+ * assigned 0, so the next push would allocate a new one (twice per trade, per list).
  */
 
 import { TradeLog } from './trade-log';
@@ -15,6 +17,13 @@ import { TradeLog } from './trade-log';
  * object returns to a pool; `generation` tells orders still pointing at it apart.
  */
 export class Trade {
+  // Number fields start as doubles (NaN), never as `undefined`: under ES2022 class-field
+  // semantics a declared-only field or a constructor parameter property starts out
+  // undefined, which makes V8 store the field tagged, and then every store of a
+  // non-integer into it allocates a heap number (tens of MB per million-bar run).
+  size = Number.NaN;
+  entryPrice = Number.NaN;
+  entryBar = -1;
   generation = 0;
   exitPrice = Number.NaN;
   exitBar = -1;
@@ -27,11 +36,11 @@ export class Trade {
   sl = Number.NaN;
   tp = Number.NaN;
 
-  constructor(
-    public size: number,
-    public entryPrice: number,
-    public entryBar: number,
-  ) {}
+  constructor(size: number, entryPrice: number, entryBar: number) {
+    this.size = size;
+    this.entryPrice = entryPrice;
+    this.entryBar = entryBar;
+  }
 
   /** Re-initialises a pooled object as a new trade. */
   reset(size: number, entryPrice: number, entryBar: number): this {
@@ -50,23 +59,41 @@ export class Trade {
   }
 }
 
-/** A working order. NaN marks an absent limit, stop, sl or tp. */
+/**
+ * A working order. NaN marks an absent limit, stop, sl or tp. The broker recycles an
+ * order once it has left the queue (filled or cancelled) and the fill step that removed
+ * it is over: do not keep one past that.
+ */
 export class Order {
+  // Doubles from the start, as in Trade.
+  size = Number.NaN;
+  limit = Number.NaN;
+  stop = Number.NaN;
+  sl = Number.NaN;
+  tp = Number.NaN;
+  parent: Trade | null = null;
   active = true;
   /** Stop-loss or take-profit order of its trade (the library's `is_contingent`). */
   contingent = false;
   /** Generation of `parent` when the order was made; a mismatch means it closed already. */
-  parentGeneration: number;
+  parentGeneration = 0;
 
-  constructor(
-    public size: number,
-    public limit: number,
-    public stop: number,
-    public readonly sl: number,
-    public readonly tp: number,
-    public readonly parent: Trade | null,
-  ) {
+  constructor(size: number, limit: number, stop: number, sl: number, tp: number, parent: Trade | null) {
+    this.reset(size, limit, stop, sl, tp, parent);
+  }
+
+  /** Re-initialises a recycled object as a new order. */
+  reset(size: number, limit: number, stop: number, sl: number, tp: number, parent: Trade | null): this {
+    this.active = true;
+    this.contingent = false;
+    this.size = size;
+    this.limit = limit;
+    this.stop = stop;
+    this.sl = sl;
+    this.tp = tp;
+    this.parent = parent;
     this.parentGeneration = parent === null ? 0 : parent.generation;
+    return this;
   }
 }
 
@@ -110,21 +137,31 @@ export function pyFloorDiv(a: number, b: number): number {
 
 /** Cash, open and closed trades, and the order queue of one run. */
 export class Broker {
-  cash: number;
+  // Doubles from the start, as in Trade.
+  cash = Number.NaN;
   readonly trades: Trade[] = [];
-  readonly closed = new TradeLog();
+  readonly closed: TradeLog;
   readonly #pool: Trade[] = [];
   orders: Order[] = [];
+  /**
+   * Orders that left the queue, recycled at the start of the next fill step: one that
+   * left during a fill step is still in that step's snapshot, and reusing it there
+   * (as a new trade's stop-loss, say) would get it processed in the same pass.
+   */
+  readonly #retired: Order[] = [];
+  readonly #orderPool: Order[] = [];
   /** Reused snapshot of the queue while it is processed (orders leave it mid-loop). */
   readonly #snapshot: Order[] = [];
-  readonly #fixed: number;
-  readonly #relative: number;
-  readonly #spread: number;
-  readonly #leverage: number;
-  readonly #toc: boolean;
+  readonly #fixed: number = Number.NaN;
+  readonly #relative: number = Number.NaN;
+  readonly #spread: number = Number.NaN;
+  readonly #leverage: number = Number.NaN;
+  readonly #toc: boolean = false;
   readonly #p: PriceArrays;
 
-  constructor(config: BrokerConfig, prices: PriceArrays) {
+  /** `expectedTrades` sizes the closed-trade log up front (it grows past that). */
+  constructor(config: BrokerConfig, prices: PriceArrays, expectedTrades = 64) {
+    this.closed = new TradeLog(expectedTrades);
     this.cash = config.cash;
     this.#fixed = config.commissionFixed;
     this.#relative = config.commissionRelative;
@@ -153,29 +190,43 @@ export class Broker {
 
   /** Signed sum of open trade sizes. */
   positionSize(): number {
+    const t = this.trades;
     let s = 0;
-    for (const t of this.trades) s += t.size;
+    for (let k = 0; k < t.length; k++) s += t[k]!.size;
     return s;
   }
 
   /** Equity not tied up as margin by open trades, marked at bar i's close. */
   marginAvailable(i: number): number {
     const c = this.#p.close[i]!;
+    const t = this.trades;
     let used = 0;
-    for (const t of this.trades) used += (Math.abs(t.size) * c) / this.#leverage;
+    for (let k = 0; k < t.length; k++) used += (Math.abs(t[k]!.size) * c) / this.#leverage;
     return Math.max(0, this.equityAt(i) - used);
   }
 
   /** Queues a new entry order (NaN for absent prices); it goes to the back of the queue. */
   newOrder(size: number, limit: number, stop: number, sl: number, tp: number): Order {
-    const o = new Order(size, limit, stop, sl, tp, null);
+    const o = this.#order(size, limit, stop, sl, tp, null);
     this.orders.push(o);
     return o;
   }
 
   /** `trade.close()`: a market order for the whole trade, at the front of the queue. */
   closeTradeOrder(trade: Trade): void {
-    this.#pushFront(new Order(-trade.size, Number.NaN, Number.NaN, Number.NaN, Number.NaN, trade));
+    this.#pushFront(this.#order(-trade.size, Number.NaN, Number.NaN, Number.NaN, Number.NaN, trade));
+  }
+
+  #order(size: number, limit: number, stop: number, sl: number, tp: number, parent: Trade | null): Order {
+    const pooled = this.#orderPool.pop();
+    return pooled === undefined
+      ? new Order(size, limit, stop, sl, tp, parent)
+      : pooled.reset(size, limit, stop, sl, tp, parent);
+  }
+
+  #retire(o: Order): void {
+    o.active = false;
+    this.#retired.push(o);
   }
 
   // The queue holds a handful of orders: shifting by hand beats unshift/splice,
@@ -189,17 +240,21 @@ export class Broker {
 
   /** `position.close()`: one close order per open trade, each inserted at the front. */
   closePosition(): void {
-    for (const t of this.trades) this.closeTradeOrder(t);
+    const t = this.trades;
+    for (let k = 0; k < t.length; k++) this.closeTradeOrder(t[k]!);
   }
 
   /** Cancels queued entry orders (not close, stop-loss or take-profit orders). */
   cancelEntryOrders(): void {
-    if (this.orders.length === 0) return;
-    this.orders = this.orders.filter((o) => {
-      if (o.parent !== null) return true;
-      o.active = false;
-      return false;
-    });
+    const q = this.orders;
+    const n = q.length;
+    let kept = 0;
+    for (let k = 0; k < n; k++) {
+      const o = q[k]!;
+      if (o.parent !== null) q[kept++] = o;
+      else this.#retire(o);
+    }
+    for (let k = kept; k < n; k++) q.pop();
   }
 
   #remove(order: Order): void {
@@ -209,29 +264,35 @@ export class Broker {
     while (k < n && q[k] !== order) k++;
     if (k < n) {
       for (; k < n - 1; k++) q[k] = q[k + 1]!;
-      q.length = n - 1;
+      q.pop();
+      this.#retire(order);
+    } else {
+      order.active = false;
     }
-    order.active = false;
   }
 
   /** Fills or cancels queued orders against bar i (the library's `_process_orders`). */
   processOrders(i: number): void {
+    // Prices are read where needed: a market fill touches only the open (at a signal
+    // every few bars, each read is a cache miss).
     const { open: O, high: H, low: L, close: C } = this.#p;
-    const open = O[i]!;
-    const high = H[i]!;
-    const low = L[i]!;
     let reprocess = false;
+    const retired = this.#retired;
+    while (retired.length !== 0) this.#orderPool.push(retired.pop()!);
+    // Copied over in place (never cleared: see the note on pop() above); slots past
+    // `count` hold stale orders that are never read.
     const snap = this.#snapshot;
-    snap.length = 0;
-    for (const o of this.orders) snap.push(o);
-    for (let q = 0; q < snap.length; q++) {
+    const queue = this.orders;
+    const count = queue.length;
+    for (let k = 0; k < count; k++) snap[k] = queue[k]!;
+    for (let q = 0; q < count; q++) {
       const order = snap[q]!;
       if (!order.active) continue;
       const isLong = order.size > 0;
       const stopPrice = order.stop;
       const hasStop = !Number.isNaN(stopPrice);
       if (hasStop) {
-        const hit = isLong ? high >= stopPrice : low <= stopPrice;
+        const hit = isLong ? H[i]! >= stopPrice : L[i]! <= stopPrice;
         if (!hit) continue;
         // A triggered stop order becomes a market (or limit) order.
         order.stop = Number.NaN;
@@ -241,16 +302,16 @@ export class Broker {
       const contingent = order.contingent;
       let price: number;
       if (hasLimit) {
-        const hitLimit = isLong ? low < limit : high > limit;
+        const hitLimit = isLong ? L[i]! < limit : H[i]! > limit;
         const beforeStop =
           hitLimit &&
           (isLong ? limit < (hasStop ? stopPrice : -Infinity) : limit > (hasStop ? stopPrice : Infinity));
         if (!hitLimit || beforeStop) continue;
         price = isLong
-          ? Math.min(hasStop ? stopPrice : open, limit)
-          : Math.max(hasStop ? stopPrice : open, limit);
+          ? Math.min(hasStop ? stopPrice : O[i]!, limit)
+          : Math.max(hasStop ? stopPrice : O[i]!, limit);
       } else {
-        price = this.#toc && !contingent ? C[i - 1]! : open;
+        price = this.#toc && !contingent ? C[i - 1]! : O[i]!;
         if (hasStop) price = isLong ? Math.max(price, stopPrice) : Math.min(price, stopPrice);
       }
       const isMarket = !hasLimit && !hasStop;
@@ -310,8 +371,8 @@ export class Broker {
             hasStop &&
             !hasLimit &&
             hasTp &&
-            ((isLong && order.tp <= high && (hasSl ? order.sl : -Infinity) < low) ||
-              (!isLong && order.tp >= low && (hasSl ? order.sl : Infinity) > high))
+            ((isLong && order.tp <= H[i]! && (hasSl ? order.sl : -Infinity) < L[i]!) ||
+              (!isLong && order.tp >= L[i]! && (hasSl ? order.sl : Infinity) > H[i]!))
           ) {
             reprocess = true;
           }
@@ -338,13 +399,21 @@ export class Broker {
   }
 
   #closeTrade(trade: Trade, price: number, bar: number): void {
+    // A trade-on-close market fill is booked on the previous bar at its close. Only the
+    // finalize step (a second fill step on the last bar) can apply that to a trade that
+    // entered on the last bar itself (a stop or limit entry), which would then exit a bar
+    // before it entered: such a trade exits on its entry bar, at that bar's close.
+    if (bar < trade.entryBar) {
+      bar = trade.entryBar;
+      price = this.#p.close[bar]!;
+    }
     const t = this.trades;
     const n = t.length;
     let k = 0;
     while (k < n && t[k] !== trade) k++;
     if (k < n) {
       for (; k < n - 1; k++) t[k] = t[k + 1]!;
-      t.length = n - 1;
+      t.pop();
     }
     if (trade.slOrder) this.#remove(trade.slOrder);
     if (trade.tpOrder) this.#remove(trade.tpOrder);
@@ -374,14 +443,14 @@ export class Broker {
     // when both would fill within one bar (the pessimistic assumption).
     if (!Number.isNaN(tp)) {
       trade.tp = tp;
-      const o = new Order(-size, tp, Number.NaN, Number.NaN, Number.NaN, trade);
+      const o = this.#order(-size, tp, Number.NaN, Number.NaN, Number.NaN, trade);
       o.contingent = true;
       trade.tpOrder = o;
       this.orders.push(o);
     }
     if (!Number.isNaN(sl)) {
       trade.sl = sl;
-      const o = new Order(-size, Number.NaN, sl, Number.NaN, Number.NaN, trade);
+      const o = this.#order(-size, Number.NaN, sl, Number.NaN, Number.NaN, trade);
       o.contingent = true;
       trade.slOrder = o;
       this.#pushFront(o);

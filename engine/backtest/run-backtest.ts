@@ -25,7 +25,11 @@ export function runBacktest(input: RunBacktestInput): BacktestResult {
   const n = series.close.length;
   if (n === 0) throw new BacktestInputError('the series is empty');
   const opts = parseExecution(rest);
-  const compiled = compileStrategy(series, strategy);
+  const equity = equityOut ?? new Float64Array(n);
+  const drawdownArr = drawdownOut ?? new Float64Array(n);
+  // The indicators only live until the signals are compiled: they borrow the result's
+  // equity and drawdown arrays, which are written only after that.
+  const compiled = compileStrategy(series, strategy, new IndicatorCache(series, [equity, drawdownArr]));
   const sim = simulate({
     series,
     signals: compiled.signals,
@@ -33,7 +37,7 @@ export function runBacktest(input: RunBacktestInput): BacktestResult {
     broker: brokerConfig(opts),
     entry: entrySettings(opts),
     finalizeTrades: opts.finalizeTrades,
-    ...(equityOut ? { equityOut } : {}),
+    equityOut: equity,
     ...(onProgress ? { onProgress } : {}),
     ...(progressEvery !== undefined ? { progressEvery } : {}),
   });
@@ -43,7 +47,7 @@ export function runBacktest(input: RunBacktestInput): BacktestResult {
     equity: sim.equity,
     trades: sim.closed,
     warmup,
-    ...(drawdownOut ? { drawdownOut } : {}),
+    drawdownOut: drawdownArr,
   });
   const log = sim.closed;
   let trades: ClosedTrade[] | undefined;

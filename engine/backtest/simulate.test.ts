@@ -196,6 +196,27 @@ describe('contingent and conditional orders', () => {
     );
     expect([r.trades[0]!.entryBar, r.trades[0]!.entryPrice]).toEqual([3, 102]);
   });
+
+  it('a stop entry filled on the last bar and finalized under trade-on-close exits on that bar', () => {
+    // backtesting.py books the finalize close at the previous bar's close, one bar before the
+    // entry; Skippy closes such a trade on its entry bar at that bar's close instead.
+    const s = bars([
+      [100, 100, 100, 100],
+      [100, 100, 100, 100],
+      [100, 101, 99, 100],
+      [100, 101, 99, 100],
+      [101, 104, 100, 103],
+    ]);
+    const r = run(
+      s,
+      { 1: Signal.ENTER_LONG },
+      { cash: 1000, entryOrder: { type: 'stop', offset: 0.02 }, tradeOnClose: true, finalizeTrades: true },
+    );
+    expect(r.trades).toHaveLength(1);
+    const t = r.trades[0]!;
+    expect([t.entryBar, t.entryPrice, t.exitBar, t.exitPrice]).toEqual([4, 102, 4, 103]);
+    expect(r.openTrades).toHaveLength(0);
+  });
 });
 
 describe('runs', () => {

@@ -1,4 +1,5 @@
 import type { OhlcvSeries } from '../data/bars';
+import { CHUNK } from '../jit/chunk';
 import { Signal } from '../strategies/types';
 import { Broker, type BrokerConfig, type Trade } from './broker';
 import type { TradeLog } from './trade-log';
@@ -56,48 +57,27 @@ export interface SimulationResult {
 export function simulate(input: SimulationInput): SimulationResult {
   const { series, signals, warmup, entry } = input;
   const n = series.close.length;
-  const close = series.close;
   const equity = input.equityOut ?? new Float64Array(n);
   if (equity.length !== n) throw new RangeError(`equityOut has length ${equity.length}, expected ${n}`);
-  const broker = new Broker(input.broker, series);
   const start = warmup + 1;
+  // The trade log starts with a row per 16 bars (at most 65,536 rows, 5 MB): growing it
+  // by doubling copies every column into fresh memory each time, while reserved rows
+  // that are never written cost no page faults.
+  const broker = new Broker(input.broker, series, Math.min(1 << 16, n >> 4));
   let ruinedAt = -1;
-
-  const act = (i: number, f: number): void => {
-    const pos = broker.positionSize();
-    let closed = false;
-    if ((f & Signal.EXIT_LONG && pos > 0) || (f & Signal.EXIT_SHORT && pos < 0)) {
-      broker.cancelEntryOrders();
-      broker.closePosition();
-      closed = true;
-    }
-    let dir = 0;
-    if (f & Signal.ENTER_LONG && (f & Signal.REVERSE || pos <= 0)) dir = 1;
-    else if (f & Signal.ENTER_SHORT && (f & Signal.REVERSE || pos >= 0)) dir = -1;
-    if (dir === 0) return;
-    broker.cancelEntryOrders();
-    if (!closed) broker.closePosition();
-    placeEntry(broker, entry, dir, close[i]!);
-  };
 
   const every = input.onProgress ? Math.max(1, Math.floor(input.progressEvery ?? 65_536)) : n;
   let i = start;
-  outer: while (i < n) {
+  while (i < n && ruinedAt < 0) {
     const chunkEnd = Math.min(n, i + every);
-    for (; i < chunkEnd; i++) {
-      if (broker.orders.length !== 0) broker.processOrders(i);
-      const eq = broker.equityAt(i);
-      equity[i] = eq;
-      if (eq <= 0) {
-        broker.liquidate(i);
-        equity.fill(0, i);
-        ruinedAt = i;
-        break outer;
-      }
-      const f = signals[i]!;
-      if (f !== 0) act(i, f);
+    // Bars in kernel-sized calls (see CHUNK): one call over a million bars would run in
+    // on-stack-replaced code that boxes a number per bar.
+    while (i < chunkEnd && ruinedAt < 0) {
+      const to = Math.min(chunkEnd, i + CHUNK);
+      ruinedAt = runBars(broker, signals, entry, series.close, equity, i, to);
+      i = to;
     }
-    input.onProgress?.(i, n);
+    if (ruinedAt < 0) input.onProgress?.(i, n);
   }
 
   if (ruinedAt < 0 && input.finalizeTrades) {
@@ -121,6 +101,52 @@ export function simulate(input: SimulationInput): SimulationResult {
   equity.fill(fill, 0, Math.min(start, n));
   if (input.onProgress && start >= n) input.onProgress(n, n);
   return { equity, closed: broker.closed, open: broker.trades, ruinedAt, start };
+}
+
+/**
+ * Bars [from, to): fill queued orders, record equity, act on the bar's signal. Returns
+ * the bar at which equity ran out (equity zeroed from there on), or -1.
+ */
+function runBars(
+  broker: Broker,
+  signals: Uint8Array,
+  entry: EntrySettings,
+  close: Float64Array,
+  equity: Float64Array,
+  from: number,
+  to: number,
+): number {
+  for (let i = from; i < to; i++) {
+    if (broker.orders.length !== 0) broker.processOrders(i);
+    const eq = broker.equityAt(i);
+    equity[i] = eq;
+    if (eq <= 0) {
+      broker.liquidate(i);
+      equity.fill(0, i);
+      return i;
+    }
+    const f = signals[i]!;
+    if (f !== 0) act(broker, entry, f, close[i]!);
+  }
+  return -1;
+}
+
+/** The strategy's move at a bar's close: exits, then an entry (closing what it reverses). */
+function act(broker: Broker, entry: EntrySettings, f: number, ref: number): void {
+  const pos = broker.positionSize();
+  let closed = false;
+  if ((f & Signal.EXIT_LONG && pos > 0) || (f & Signal.EXIT_SHORT && pos < 0)) {
+    broker.cancelEntryOrders();
+    broker.closePosition();
+    closed = true;
+  }
+  let dir = 0;
+  if (f & Signal.ENTER_LONG && (f & Signal.REVERSE || pos <= 0)) dir = 1;
+  else if (f & Signal.ENTER_SHORT && (f & Signal.REVERSE || pos >= 0)) dir = -1;
+  if (dir === 0) return;
+  broker.cancelEntryOrders();
+  if (!closed) broker.closePosition();
+  placeEntry(broker, entry, dir, ref);
 }
 
 function placeEntry(broker: Broker, e: EntrySettings, dir: number, ref: number): void {

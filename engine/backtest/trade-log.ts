@@ -19,16 +19,34 @@ export interface ClosingTrade {
  */
 export class TradeLog implements TradeColumns {
   count = 0;
-  size: Float64Array = new Float64Array(64);
-  entryBar: Float64Array = new Float64Array(64);
-  exitBar: Float64Array = new Float64Array(64);
-  entryPrice: Float64Array = new Float64Array(64);
-  exitPrice: Float64Array = new Float64Array(64);
-  commission: Float64Array = new Float64Array(64);
-  pnl: Float64Array = new Float64Array(64);
-  returnPct: Float64Array = new Float64Array(64);
-  sl: Float64Array = new Float64Array(64);
-  tp: Float64Array = new Float64Array(64);
+  size: Float64Array;
+  entryBar: Float64Array;
+  exitBar: Float64Array;
+  entryPrice: Float64Array;
+  exitPrice: Float64Array;
+  commission: Float64Array;
+  pnl: Float64Array;
+  returnPct: Float64Array;
+  sl: Float64Array;
+  tp: Float64Array;
+
+  /**
+   * `capacity`: expected trades. Sizing the columns up front spares the copies of
+   * repeated doubling (each new column is fresh memory, paid for in page faults).
+   */
+  constructor(capacity = 64) {
+    const cap = Math.max(16, Math.ceil(capacity));
+    this.size = new Float64Array(cap);
+    this.entryBar = new Float64Array(cap);
+    this.exitBar = new Float64Array(cap);
+    this.entryPrice = new Float64Array(cap);
+    this.exitPrice = new Float64Array(cap);
+    this.commission = new Float64Array(cap);
+    this.pnl = new Float64Array(cap);
+    this.returnPct = new Float64Array(cap);
+    this.sl = new Float64Array(cap);
+    this.tp = new Float64Array(cap);
+  }
 
   /** Appends a closed trade with the library's `pl` and `pl_pct` (net of both commissions). */
   push(t: ClosingTrade): void {

@@ -1,3 +1,4 @@
+import { CHUNK } from '../jit/chunk';
 import { outputArray } from './output';
 import { rollingStd } from './rolling-std';
 import { sma } from './sma';
@@ -24,11 +25,23 @@ export function bollinger(
   const middle = sma(values, period, outputArray(n, opts.out?.middle));
   const upper = rollingStd(values, period, opts.ddof ?? 0, outputArray(n, opts.out?.upper));
   const lower = outputArray(n, opts.out?.lower);
-  for (let i = 0; i < n; i++) {
+  for (let i = 0; i < n; i += CHUNK) bandsChunk(middle, upper, lower, k, i, Math.min(n, i + CHUNK));
+  return { middle, upper, lower };
+}
+
+/** upper/lower = middle ± k × deviation, the deviation read from (and replaced in) `upper`. */
+function bandsChunk(
+  middle: Float64Array,
+  upper: Float64Array,
+  lower: Float64Array,
+  k: number,
+  from: number,
+  to: number,
+): void {
+  for (let i = from; i < to; i++) {
     const m = middle[i]!;
     const d = k * upper[i]!;
     upper[i] = m + d;
     lower[i] = m - d;
   }
-  return { middle, upper, lower };
 }

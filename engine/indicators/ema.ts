@@ -1,3 +1,4 @@
+import { CHUNK } from '../jit/chunk';
 import { checkPeriod, outputArray } from './output';
 
 /**
@@ -33,11 +34,26 @@ function smoothed(values: Float64Array, period: number, alpha: number, res: Floa
   }
   if (i >= n) return res;
   sum += values[i]!;
-  let prev = sum / period;
-  res[i++] = prev;
-  for (; i < n; i++) {
+  const st = new Float64Array(1);
+  st[0] = sum / period;
+  res[i++] = st[0];
+  for (; i < n; i += CHUNK) smoothChunk(values, alpha, res, i, Math.min(n, i + CHUNK), st);
+  return res;
+}
+
+/** Exponential smoothing of values[from, to) from the previous value in st[0]. */
+function smoothChunk(
+  values: Float64Array,
+  alpha: number,
+  res: Float64Array,
+  from: number,
+  to: number,
+  st: Float64Array,
+): void {
+  let prev = st[0]!;
+  for (let i = from; i < to; i++) {
     prev = (values[i]! - prev) * alpha + prev;
     res[i] = prev;
   }
-  return res;
+  st[0] = prev;
 }

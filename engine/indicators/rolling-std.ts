@@ -1,3 +1,4 @@
+import { CHUNK } from '../jit/chunk';
 import { checkPeriod, outputArray } from './output';
 import { sma } from './sma';
 
@@ -16,14 +17,27 @@ export function rollingStd(values: Float64Array, period: number, ddof = 0, out?:
   if (ddof !== 0 && ddof !== 1) throw new RangeError('ddof must be 0 or 1');
   const n = values.length;
   const res = outputArray(n, out);
+  const first = Math.min(n, period - 1);
+  res.fill(Number.NaN, 0, first);
+  // Window mean and sum of squared deviations.
+  const st = new Float64Array(2);
+  for (let i = first; i < n; i += CHUNK) stdChunk(values, period, ddof, res, i, Math.min(n, i + CHUNK), st);
+  return res;
+}
+
+function stdChunk(
+  values: Float64Array,
+  period: number,
+  ddof: number,
+  res: Float64Array,
+  from: number,
+  to: number,
+  st: Float64Array,
+): void {
   const denom = period - ddof;
-  let mean = 0;
-  let m2 = 0;
-  for (let i = 0; i < n; i++) {
-    if (i < period - 1) {
-      res[i] = Number.NaN;
-      continue;
-    }
+  let mean = st[0]!;
+  let m2 = st[1]!;
+  for (let i = from; i < to; i++) {
     let exact = i === period - 1 || (i - period + 1) % RESYNC === 0;
     if (!exact) {
       const x = values[i]!;
@@ -47,7 +61,8 @@ export function rollingStd(values: Float64Array, period: number, ddof = 0, out?:
     }
     res[i] = denom > 0 ? Math.sqrt(m2 / denom) : Number.NaN;
   }
-  return res;
+  st[0] = mean;
+  st[1] = m2;
 }
 
 /**

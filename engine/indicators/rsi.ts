@@ -1,3 +1,4 @@
+import { CHUNK } from '../jit/chunk';
 import { checkPeriod, outputArray } from './output';
 
 /**
@@ -10,13 +11,25 @@ export function rsi(values: Float64Array, period = 14, out?: Float64Array): Floa
   checkPeriod(period);
   const n = values.length;
   const res = outputArray(n, out);
-  let gain = 0;
-  let loss = 0;
-  for (let i = 0; i < n; i++) {
-    if (i === 0) {
-      res[0] = Number.NaN;
-      continue;
-    }
+  if (n === 0) return res;
+  res[0] = Number.NaN;
+  // Average gain and loss (sums until the seed at index `period`).
+  const st = new Float64Array(2);
+  for (let i = 1; i < n; i += CHUNK) rsiChunk(values, period, res, i, Math.min(n, i + CHUNK), st);
+  return res;
+}
+
+function rsiChunk(
+  values: Float64Array,
+  period: number,
+  res: Float64Array,
+  from: number,
+  to: number,
+  st: Float64Array,
+): void {
+  let gain = st[0]!;
+  let loss = st[1]!;
+  for (let i = from; i < to; i++) {
     const d = values[i]! - values[i - 1]!;
     const g = Math.max(d, 0);
     const l = Math.max(-d, 0);
@@ -35,5 +48,6 @@ export function rsi(values: Float64Array, period = 14, out?: Float64Array): Floa
     }
     res[i] = loss === 0 ? 100 : gain === 0 ? 0 : 100 - 100 / (1 + gain / loss);
   }
-  return res;
+  st[0] = gain;
+  st[1] = loss;
 }

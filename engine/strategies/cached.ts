@@ -11,22 +11,22 @@ import { type PriceField, priceArray } from './sources';
 
 /** Cached SMA of a price field. */
 export function cachedSma(c: IndicatorCache, s: OhlcvSeries, src: PriceField, p: number): Float64Array {
-  return c.get(`sma:${src}:${p}`, () => sma(priceArray(s, src), p));
+  return c.get(`sma:${src}:${p}`, (out) => sma(priceArray(s, src), p, out));
 }
 
 /** Cached EMA of a price field. */
 export function cachedEma(c: IndicatorCache, s: OhlcvSeries, src: PriceField, p: number): Float64Array {
-  return c.get(`ema:${src}:${p}`, () => ema(priceArray(s, src), p));
+  return c.get(`ema:${src}:${p}`, (out) => ema(priceArray(s, src), p, out));
 }
 
 /** Cached RSI of a price field. */
 export function cachedRsi(c: IndicatorCache, s: OhlcvSeries, src: PriceField, p: number): Float64Array {
-  return c.get(`rsi:${src}:${p}`, () => rsi(priceArray(s, src), p));
+  return c.get(`rsi:${src}:${p}`, (out) => rsi(priceArray(s, src), p, out));
 }
 
 /** Cached ATR. */
 export function cachedAtr(c: IndicatorCache, s: OhlcvSeries, p: number): Float64Array {
-  return c.get(`atr:${p}`, () => atr(s.high, s.low, s.close, p));
+  return c.get(`atr:${p}`, (out) => atr(s.high, s.low, s.close, p, out));
 }
 
 /** Cached Bollinger band (`upper`, `middle` or `lower`). */

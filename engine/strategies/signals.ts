@@ -1,4 +1,5 @@
 import { firstValidIndex } from '../indicators/output';
+import { CHUNK } from '../jit/chunk';
 
 /** A signals array of length `n`: `out` cleared when given, else a new one. */
 export function signalArray(n: number, out?: Uint8Array): Uint8Array {
@@ -37,13 +38,27 @@ export function crossoverSignals(
   const s = signalArray(n, out);
   const up = longOnly ? 1 : 1 | 16;
   const down = longOnly ? 4 : 2 | 16;
-  for (let i = 1; i < n; i++) {
-    const f0 = fast[i - 1]!;
-    const s0 = slow[i - 1]!;
+  for (let i = 1; i < n; i += CHUNK) crossChunk(fast, slow, s, up, down, i, Math.min(n, i + CHUNK));
+  return s;
+}
+
+function crossChunk(
+  fast: Float64Array,
+  slow: Float64Array,
+  s: Uint8Array,
+  up: number,
+  down: number,
+  from: number,
+  to: number,
+): void {
+  let f0 = fast[from - 1]!;
+  let s0 = slow[from - 1]!;
+  for (let i = from; i < to; i++) {
     const f1 = fast[i]!;
     const s1 = slow[i]!;
     if (f0 < s0 && f1 > s1) s[i] = up;
     else if (s0 < f0 && s1 > f1) s[i] = down;
+    f0 = f1;
+    s0 = s1;
   }
-  return s;
 }

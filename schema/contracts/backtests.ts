@@ -215,23 +215,36 @@ export const SweepViewQuery = z.object({
   limit: z.coerce.number().int().min(1).max(MAX_SWEEP_GRID).default(20),
 });
 
-export const SweepView = z
-  .object({
-    id: z.string(),
-    status: BacktestStatus,
-    strategy: z.string(),
-    rankBy: z.string(),
-    order: z.enum(['desc', 'asc']),
-    combinations: z.number().int(),
-    chunks: z.number().int(),
-    chunksDone: z.number().int(),
-    progress: z.number().min(0).max(1),
-    evaluated: z.number().int(),
-    skipped: z.number().int(),
-    error: z.string().nullable(),
-    createdAt: z.string(),
-    completedAt: z.string().nullable(),
-    results: z.array(SweepRow.extend({ rank: z.number().int() })),
-  })
-  .openapi('Sweep');
+/** What a sweep is, without its results: the list item and the base of the full view. */
+const SweepFields = z.object({
+  id: z.string(),
+  status: BacktestStatus,
+  strategy: z.string(),
+  rankBy: z.string(),
+  order: z.enum(['desc', 'asc']),
+  combinations: z.number().int(),
+  chunks: z.number().int(),
+  chunksDone: z.number().int(),
+  progress: z.number().min(0).max(1),
+  evaluated: z.number().int(),
+  skipped: z.number().int(),
+  error: z.string().nullable(),
+  createdAt: z.string(),
+  completedAt: z.string().nullable(),
+});
+
+/** A sweep with its results so far, ranked by its statistic (`GET`/`DELETE /sweeps/:id`). */
+export const SweepView = SweepFields.extend({
+  results: z.array(SweepRow.extend({ rank: z.number().int() })),
+}).openapi('Sweep');
 export type SweepView = z.infer<typeof SweepView>;
+
+/** One sweep of `GET /api/v1/backtests/sweeps`: its progress, not its results. */
+export const SweepSummary = SweepFields.extend({
+  links: z.object({ self: z.string() }),
+}).openapi('SweepSummary');
+export type SweepSummary = z.infer<typeof SweepSummary>;
+
+export const SweepList = z
+  .object({ data: z.array(SweepSummary), nextCursor: z.string().nullable() })
+  .openapi('SweepList');

@@ -109,3 +109,22 @@ export const sweepChunks = sqliteTable(
   },
   (t) => [primaryKey({ columns: [t.sweepId, t.chunk] })],
 );
+
+/**
+ * A change counter per stored series (`symbol`, `timeframe`), bumped by triggers on `bars`
+ * (migration 0004) on every insert, update and delete, whoever writes: ingest, the rooms'
+ * flushes, seeds, a hand-run SQL fix. The inline backtest path keeps loaded series in isolate
+ * memory and checks this counter in the same D1 batch that would otherwise reload the bars
+ * (`backtest-series-cache.ts`). A row exists only once a backtest registered it (`INSERT OR
+ * IGNORE`, in the batch that loads the bars), so the triggers are a no-op index probe for
+ * series nobody backtests. Rows are never deleted: a counter only grows.
+ */
+export const barVersions = sqliteTable(
+  'bar_versions',
+  {
+    symbol: text('symbol').notNull(),
+    timeframe: text('timeframe', { enum: ['1m', '1d'] }).notNull(),
+    version: integer('version').notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.symbol, t.timeframe] })],
+);

@@ -97,7 +97,8 @@ describe('/metrics under wrangler dev', () => {
     const symbol = 'AAPL';
     const s = await TestSocket.open();
     try {
-      s.send({ type: 'subscribe', id: 'm', symbols: [symbol], channels: ['trades', 'quotes'] });
+      // Every channel: the batch's last seq is its forming-bar update.
+      s.send({ type: 'subscribe', id: 'm', symbols: [symbol] });
       await s.next('subscriptions', (f) => f.id === 'm');
       await s.next('snapshot', (f) => f.symbol === symbol);
       const { lastSeq } = await publish(symbol, 4);

@@ -127,6 +127,29 @@ describe('stream: subscribe, snapshot and sequence', () => {
     expect(ack3.subscriptions).toEqual({ [symbol]: ['quotes'], NVDA: ['quotes'] });
   });
 
+  it('streams the forming 1-minute bar as final: false, at most once a second, with the OHLCV so far', async () => {
+    const symbol = 'ETH-USD';
+    const s = await connect();
+    s.send({ type: 'subscribe', symbols: [symbol], channels: ['bars'], bars: 0 });
+    const snap = await s.next('snapshot', (f) => f.symbol === symbol);
+    // Let any update the snapshot already covered age past the throttle, then trade in one batch.
+    await new Promise((r) => setTimeout(r, 1_100));
+    const first = await publish(symbol, 3, { price: 200, tradesOnly: true });
+    const bars = await s.untilSeq(symbol, first.lastSeq);
+    const update = bars.find((m) => m.seq > snap.seq && m.type === 'bar' && !m.final);
+    if (update?.type !== 'bar') throw new Error('no forming-bar update');
+    expect(update.seq).toBe(first.lastSeq); // sequenced after the batch's trades
+    expect(update.tf).toBe('1m');
+    expect(update.c).toBeCloseTo(200.02, 5);
+    expect(update.h).toBeGreaterThanOrEqual(200.02);
+    expect(update.l).toBeLessThanOrEqual(200);
+    // Within the next second further trades do not produce another update.
+    const second = await publish(symbol, 2, { price: 201, tradesOnly: true });
+    await new Promise((r) => setTimeout(r, 300));
+    expect(s.messages(symbol).filter((m) => m.type === 'bar' && !m.final && m.seq > update.seq)).toEqual([]);
+    expect(second.lastSeq).toBeGreaterThan(update.seq);
+  });
+
   it('delivers every message of several symbols on one socket in seq order without gaps, each with symbol, seq and server time', async () => {
     const a = 'AAPL';
     const b = 'TSLA';

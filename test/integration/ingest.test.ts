@@ -36,8 +36,9 @@ describe('POST /api/v1/ingest/ticks', () => {
       symbols: Record<string, { lastSeq: number }>;
     }>(res);
     expect(body).toMatchObject({ accepted: 3, duplicates: 0 });
-    expect(body.symbols.NVDA!.lastSeq).toBe(2);
-    expect(body.symbols.TSLA!.lastSeq).toBe(1);
+    // Each room sequences its ticks, then the forming-bar update its trades produced.
+    expect(body.symbols.NVDA!.lastSeq).toBe(3);
+    expect(body.symbols.TSLA!.lastSeq).toBe(2);
     const quote = await json<{
       data: { last: number; bid: number; ask: number; seq: number };
       source: string;

@@ -37,20 +37,24 @@ describe('SymbolRoom streaming state', () => {
   it('keeps seq increasing across eviction and replays from the SQLite log once the ring is gone', async () => {
     const symbol = 'RINGA';
     const stub = room(symbol);
+    // Five trades, then one forming-bar update (final: false) for the batch.
     const first = await stub.ingest(symbol, trades(5, 'a'));
-    expect(first.lastSeq).toBe(5);
+    expect(first.lastSeq).toBe(6);
     const fromRing = await stub.replay(symbol, 2);
-    expect(fromRing.kind === 'messages' && fromRing.messages.map((m) => m.seq)).toEqual([3, 4, 5]);
+    expect(fromRing.kind === 'messages' && fromRing.messages.map((m) => m.seq)).toEqual([3, 4, 5, 6]);
+    const forming = fromRing.kind === 'messages' ? JSON.parse(fromRing.messages.at(-1)?.json ?? '{}') : {};
+    expect(forming).toMatchObject({ type: 'bar', final: false, tf: '1m', c: 10.04, v: 5 });
     await runInDurableObject(stub, async (_i, state) => {
-      expect(state.storage.sql.exec('SELECT COUNT(*) AS n FROM messages').one().n).toBe(5);
+      expect(state.storage.sql.exec('SELECT COUNT(*) AS n FROM messages').one().n).toBe(6);
     });
 
     await evictDurableObject(stub);
     const fromLog = await stub.replay(symbol, 2);
-    expect(fromLog.kind === 'messages' && fromLog.messages.map((m) => m.seq)).toEqual([3, 4, 5]);
+    expect(fromLog.kind === 'messages' && fromLog.messages.map((m) => m.seq)).toEqual([3, 4, 5, 6]);
+    // A fresh instance sends a forming update with its first trades again.
     const second = await stub.ingest(symbol, trades(3, 'b'));
-    expect(second.lastSeq).toBe(8);
-    expect(await stub.replay(symbol, 9)).toEqual({ kind: 'reset' });
+    expect(second.lastSeq).toBe(10);
+    expect(await stub.replay(symbol, 11)).toEqual({ kind: 'reset' });
   });
 
   it('registers gateways persistently and returns a snapshot with quote, forming bar and seq', async () => {
@@ -58,7 +62,7 @@ describe('SymbolRoom streaming state', () => {
     const stub = room(symbol);
     await stub.ingest(symbol, trades(3, 'c'));
     const snap = await stub.attach(symbol, 'gateway-test');
-    expect(snap.seq).toBe(3);
+    expect(snap.seq).toBe(4); // three trades and the forming-bar update
     expect(snap.quote?.last).toBeCloseTo(10.02, 5);
     expect(snap.forming?.close).toBeCloseTo(10.02, 5);
     await evictDurableObject(stub);

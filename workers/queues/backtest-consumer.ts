@@ -207,8 +207,13 @@ async function runSweepChunk(
   }
   await crashIfInjected(env);
   const out = runChunk(series, req, row, chunk);
-  await storeChunk(env, sweepId, chunk, out);
-  return { kind: 'ack', note: `chunk ${chunk} stored (attempt ${attempts})` };
+  const stored = await storeChunk(env, sweepId, chunk, out);
+  return {
+    kind: 'ack',
+    note: stored
+      ? `chunk ${chunk} stored (attempt ${attempts})`
+      : `chunk ${chunk} dropped: already stored, or the sweep was cancelled or failed meanwhile`,
+  };
 }
 
 function describe(err: unknown): string {

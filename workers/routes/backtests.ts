@@ -12,6 +12,7 @@ import {
   PageQuery,
   StatsJson,
   SweepIdParam,
+  SweepList,
   SweepRequest,
   SweepView,
   SweepViewQuery,
@@ -31,7 +32,7 @@ import {
 } from '../services/backtest-jobs';
 import { equityForChart, readResult, readTrades } from '../services/backtest-results';
 import { type SubmitContext, submitBacktest } from '../services/backtest-submit';
-import { submitSweep, sweepView } from '../services/backtest-sweeps';
+import { cancelSweep, listSweeps, submitSweep, sweepView } from '../services/backtest-sweeps';
 
 const IdempotencyHeaders = z.object({
   'idempotency-key': z
@@ -143,6 +144,28 @@ export const backtestsRoutes = createRouter()
     },
     validationHook,
   )
+  // `/sweeps` routes are registered before `/{id}`: Hono matches in registration order, and
+  // `GET /sweeps` would otherwise reach `GET /{id}` (and answer 400 for the id "sweeps").
+  .openapi(
+    createRoute({
+      method: 'get',
+      path: '/sweeps',
+      tags: ['backtests'],
+      summary: "The key's sweeps, newest first, with their progress (results at `/sweeps/{id}`).",
+      security: [{ bearer: [] }],
+      request: { query: ListQuery },
+      responses: {
+        200: { description: 'One page of sweeps', content: { 'application/json': { schema: SweepList } } },
+        ...errorResponses(400, 401, 403, 429, 503),
+      },
+    }),
+    async (c) => {
+      const { keyId } = principalOf(c);
+      const { limit, cursor } = c.req.valid('query');
+      return c.json(await listSweeps(c.env, keyId, limit, cursor), 200);
+    },
+    validationHook,
+  )
   .openapi(
     createRoute({
       method: 'get',
@@ -161,6 +184,31 @@ export const backtestsRoutes = createRouter()
       const { id } = c.req.valid('param');
       const { limit } = c.req.valid('query');
       return c.json(await sweepView(c.env, keyId, id, limit), 200);
+    },
+    validationHook,
+  )
+  .openapi(
+    createRoute({
+      method: 'delete',
+      path: '/sweeps/{id}',
+      tags: ['backtests'],
+      summary:
+        'Cancel a queued or running sweep: its remaining chunks are skipped and its progress stops (a cancelled sweep answers as it is; a finished one 409).',
+      security: [{ bearer: [] }],
+      request: { params: SweepIdParam, query: SweepViewQuery },
+      responses: {
+        200: {
+          description: 'The cancelled sweep with the results stored before the cancel',
+          content: { 'application/json': { schema: SweepView } },
+        },
+        ...errorResponses(400, 401, 403, 404, 409, 429, 503),
+      },
+    }),
+    async (c) => {
+      const { keyId } = principalOf(c);
+      const { id } = c.req.valid('param');
+      const { limit } = c.req.valid('query');
+      return c.json(await cancelSweep(c.env, keyId, id, limit), 200);
     },
     validationHook,
   )

@@ -73,15 +73,24 @@ export function maxPossibleBars(d: StoredBarsSource, now: number): number {
   return Math.max(0, Math.floor(to / bucket) - Math.floor(d.from / bucket) + 1);
 }
 
-/** Identifies a loaded stored range by its bytes, for the content hash. */
-export async function summarizeLoaded(d: StoredBarsSource, s: OhlcvSeries): Promise<DataSummary> {
+/** SHA-256 (hex) of a series' columns, one after the other: what `summarizeLoaded` hashes. */
+export async function digestSeries(s: OhlcvSeries): Promise<string> {
   const n = s.close.length;
   const bytes = new Uint8Array(n * 6 * 8);
   const view = new Float64Array(bytes.buffer);
   let k = 0;
   for (const col of [s.time, s.open, s.high, s.low, s.close, s.volume]) view.set(col, n * k++);
-  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes));
-  return { bars: n, key: { symbol: d.symbol, timeframe: d.timeframe, n, bytes: hex(digest) } };
+  return hex(new Uint8Array(await crypto.subtle.digest('SHA-256', bytes)));
+}
+
+/** Identifies a loaded stored range by its bytes (their `digestSeries`), for the content hash. */
+export function summaryOfDigest(d: StoredBarsSource, n: number, digest: string): DataSummary {
+  return { bars: n, key: { symbol: d.symbol, timeframe: d.timeframe, n, bytes: digest } };
+}
+
+/** Identifies a loaded stored range by its bytes, for the content hash. */
+export async function summarizeLoaded(d: StoredBarsSource, s: OhlcvSeries): Promise<DataSummary> {
+  return summaryOfDigest(d, s.close.length, await digestSeries(s));
 }
 
 export async function summarizeInline(d: InlineBarsSource): Promise<DataSummary> {

@@ -161,6 +161,17 @@ export async function listJobs(env: Env, keyId: string, limit: number, cursor?: 
       .limit(limit + 1)
       .all(),
   );
+  return pageOf(rows, limit);
+}
+
+/**
+ * One page of rows read with `limit + 1` (newest first) and the cursor of the next one: the
+ * last row's `createdAt.id`, base64. Shared by the lists of jobs and of sweeps.
+ */
+export function pageOf<T extends { createdAt: number; id: string }>(
+  rows: T[],
+  limit: number,
+): { rows: T[]; nextCursor: string | null } {
   const page = rows.slice(0, limit);
   const last = page.at(-1);
   return {
@@ -169,16 +180,17 @@ export async function listJobs(env: Env, keyId: string, limit: number, cursor?: 
   };
 }
 
-function decodeCursor(cursor: string): { createdAt: number; id: string } {
+/** Reads a list cursor from `pageOf`; ids must carry `prefix` (`bt` jobs, `sw` sweeps). */
+export function decodeCursor(cursor: string, prefix: 'bt' | 'sw' = 'bt'): { createdAt: number; id: string } {
   let text: string;
   try {
     text = atob(cursor);
   } catch {
     throw new ApiError('bad_request', 'Malformed cursor.');
   }
-  const m = /^(\d{1,16})\.(bt_[A-Za-z0-9_-]{1,40})$/.exec(text);
-  if (!m?.[1] || !m[2]) throw new ApiError('bad_request', 'Malformed cursor.');
-  return { createdAt: Number(m[1]), id: m[2] };
+  const m = /^(\d{1,16})\.([a-z]{2})_([A-Za-z0-9_-]{1,40})$/.exec(text);
+  if (!m?.[1] || m[2] !== prefix || !m[3]) throw new ApiError('bad_request', 'Malformed cursor.');
+  return { createdAt: Number(m[1]), id: `${prefix}_${m[3]}` };
 }
 
 /** Cancels a queued or running job; a finished one answers 409, an already cancelled one as is. */

@@ -19,6 +19,7 @@ import {
   summarizeInline,
   summarizeLoaded,
   summarizeStored,
+  summaryOfDigest,
 } from './backtest-data';
 import { type InlineLoad, loadsInOneQuery, loadWithCandidates } from './backtest-inline-load';
 import {
@@ -101,7 +102,7 @@ export async function submitBacktest(ctx: SubmitContext, req: BacktestRequest): 
       // Small by its bounds: bars and cache candidates in one round trip, no count query.
       prefetched = await loadWithCandidates(env, req.data, bound, key, INLINE_TRADES, now);
       series = prefetched.series;
-      summary = await summarizeLoaded(req.data, series);
+      summary = summaryOfDigest(req.data, series.close.length, prefetched.digest);
     } else if (bound <= inlineMax) {
       series = await loadStoredSeries(env, req.data, bound);
       if (!series) throw new ApiError('internal', 'Loading bars was interrupted.');
@@ -161,6 +162,9 @@ export async function submitBacktest(ctx: SubmitContext, req: BacktestRequest): 
     }
     throw err;
   }
+  // Stored before answering, not in waitUntil: the answer links to `/:id`, and a GET that
+  // reaches another isolate before a deferred write lands could only answer 404. One batch,
+  // one transaction: the job never shows completed without its result.
   const { row, created } = await insertCompleted(env, { ...job, bars: result.bars }, false, result);
   if (!created) return answerFor(ctx, row, req.equityPoints, true);
   recordBacktestJob('inline', Date.now() - now);

@@ -1,4 +1,5 @@
-import { and, asc, eq, inArray, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, lt, or, sql } from 'drizzle-orm';
+import { z } from 'zod';
 import { BacktestInputError } from '../../engine/backtest/errors';
 import { runBacktest } from '../../engine/backtest/run-backtest';
 import { statsToJson } from '../../engine/backtest/serialize';
@@ -12,12 +13,14 @@ import {
   type SweepRequest,
   SweepRequest as SweepRequestSchema,
   type SweepRow,
+  type SweepSummary,
   type SweepView,
 } from '../../schema/contracts/backtests';
 import { sweepChunks, sweeps } from '../../schema/tables';
 import { ApiError } from '../errors';
 import { newId } from '../lib/crypto';
 import { checkBarLimits, isStored, loadStoredSeries, seriesFromInline, summarize } from './backtest-data';
+import { decodeCursor, pageOf } from './backtest-jobs';
 import { canonicalJson } from './backtest-results';
 import { maxBars } from './backtest-submit';
 import { withD1 } from './d1';
@@ -225,28 +228,38 @@ export function runChunk(series: OhlcvSeries, req: SweepRequest, row: SweepRowRe
 
 /**
  * Stores a chunk (a redelivered chunk is a no-op through the primary key) and completes the
- * sweep when every chunk is in.
+ * sweep when every chunk is in. A chunk of a sweep that is no longer queued or running
+ * (cancelled, failed) is dropped.
  */
 export async function storeChunk(
   env: Env,
   id: string,
   chunk: number,
   out: ReturnType<typeof runChunk>,
-): Promise<void> {
+): Promise<boolean> {
   const now = Date.now();
-  await withD1(env, 'sweeps.chunk_store', async (db) => {
-    await db.batch([
+  return withD1(env, 'sweeps.chunk_store', async (db) => {
+    // The chunk is stored only while the sweep is live, in the same transaction as the status
+    // check: once a sweep is cancelled (or failed) its progress no longer moves, even for a
+    // chunk that was already running when the cancel landed.
+    const [stored] = await db.batch([
       db
         .insert(sweepChunks)
-        .values({
-          sweepId: id,
-          chunk,
-          rows: JSON.stringify(out.rows),
-          evaluated: out.evaluated,
-          skipped: out.skipped,
-          createdAt: now,
-        })
-        .onConflictDoNothing(),
+        .select(
+          db
+            .select({
+              sweepId: sql<string>`${id}`.as('sweep_id'),
+              chunk: sql<number>`${chunk}`.as('chunk'),
+              rows: sql<string>`${JSON.stringify(out.rows)}`.as('rows'),
+              evaluated: sql<number>`${out.evaluated}`.as('evaluated'),
+              skipped: sql<number>`${out.skipped}`.as('skipped'),
+              createdAt: sql<number>`${now}`.as('created_at'),
+            })
+            .from(sweeps)
+            .where(and(eq(sweeps.id, id), inArray(sweeps.status, ['queued', 'running']))),
+        )
+        .onConflictDoNothing()
+        .returning({ chunk: sweepChunks.chunk }),
       db
         .update(sweeps)
         .set({
@@ -256,6 +269,7 @@ export async function storeChunk(
         })
         .where(and(eq(sweeps.id, id), inArray(sweeps.status, ['queued', 'running']))),
     ]);
+    return stored.length > 0;
   });
 }
 
@@ -269,14 +283,28 @@ export async function markSweepRunning(env: Env, id: string): Promise<void> {
   );
 }
 
-/** A key's sweep with its chunks aggregated and ranked (best first, missing statistics last). */
-export async function sweepView(env: Env, keyId: string, id: string, limit: number): Promise<SweepView> {
+/** A key's sweep (other keys' sweeps are invisible: 404). */
+async function requireSweep(env: Env, keyId: string, id: string): Promise<SweepRowRecord> {
   const row = await getSweepById(env, id);
   if (!row || row.keyId !== keyId) throw new ApiError('not_found', `No sweep ${id}.`);
+  return row;
+}
+
+/** A key's sweep with its chunks aggregated and ranked (best first, missing statistics last). */
+export async function sweepView(env: Env, keyId: string, id: string, limit: number): Promise<SweepView> {
+  return viewOfRow(env, await requireSweep(env, keyId, id), limit);
+}
+
+async function viewOfRow(env: Env, row: SweepRowRecord, limit: number): Promise<SweepView> {
   const req = parseSweepRequest(row);
   if (!req) throw new ApiError('internal', 'The stored sweep request is unreadable.');
   const chunkRows = await withD1(env, 'sweeps.chunks', (db) =>
-    db.select().from(sweepChunks).where(eq(sweepChunks.sweepId, id)).orderBy(asc(sweepChunks.chunk)).all(),
+    db
+      .select()
+      .from(sweepChunks)
+      .where(eq(sweepChunks.sweepId, row.id))
+      .orderBy(asc(sweepChunks.chunk))
+      .all(),
   );
   const all: SweepRow[] = [];
   let evaluated = 0;
@@ -301,22 +329,135 @@ export async function sweepView(env: Env, keyId: string, id: string, limit: numb
     return sign * (x - y);
   });
   return {
+    ...sweepFields(row, req, { done: chunkRows.length, evaluated, skipped }),
+    results: all.slice(0, limit).map((r, i) => ({ ...r, rank: i + 1 })),
+  };
+}
+
+interface ChunkTotals {
+  done: number;
+  evaluated: number;
+  skipped: number;
+}
+
+function sweepFields(
+  row: SweepRowRecord,
+  req: { strategy: string; order: 'asc' | 'desc' },
+  totals: ChunkTotals,
+): Omit<SweepView, 'results'> {
+  return {
     id: row.id,
     status: row.status,
     strategy: req.strategy,
-    rankBy: req.rankBy,
+    rankBy: row.rankBy,
     order: req.order,
     combinations: row.total,
     chunks: row.chunks,
-    chunksDone: chunkRows.length,
-    progress: row.chunks === 0 ? 1 : chunkRows.length / row.chunks,
-    evaluated,
-    skipped,
+    chunksDone: totals.done,
+    progress: row.chunks === 0 ? 1 : Math.min(1, totals.done / row.chunks),
+    evaluated: totals.evaluated,
+    skipped: totals.skipped,
     error: row.error,
     createdAt: new Date(row.createdAt).toISOString(),
     completedAt: row.completedAt !== null ? new Date(row.completedAt).toISOString() : null,
-    results: all.slice(0, limit).map((r, i) => ({ ...r, rank: i + 1 })),
   };
+}
+
+/** The two request fields a list shows, read leniently so one odd stored row cannot break a page. */
+const SweepLabel = z.looseObject({
+  strategy: z.string().catch('unknown'),
+  order: z.enum(['asc', 'desc']).catch('desc'),
+});
+
+/**
+ * A key's sweeps, newest first, with their progress (chunk counts and sums, no results); the
+ * cursor is the last row's `createdAt.id`, as for `GET /api/v1/backtests`.
+ */
+export async function listSweeps(
+  env: Env,
+  keyId: string,
+  limit: number,
+  cursor?: string,
+): Promise<{ data: SweepSummary[]; nextCursor: string | null }> {
+  const after = cursor ? decodeCursor(cursor, 'sw') : null;
+  const rows = await withD1(env, 'sweeps.list', (db) =>
+    db
+      .select()
+      .from(sweeps)
+      .where(
+        and(
+          eq(sweeps.keyId, keyId),
+          after
+            ? or(
+                lt(sweeps.createdAt, after.createdAt),
+                and(eq(sweeps.createdAt, after.createdAt), lt(sweeps.id, after.id)),
+              )
+            : undefined,
+        ),
+      )
+      .orderBy(desc(sweeps.createdAt), desc(sweeps.id))
+      .limit(limit + 1)
+      .all(),
+  );
+  const page = pageOf(rows, limit);
+  const totals = await chunkTotals(
+    env,
+    page.rows.map((r) => r.id),
+  );
+  const data = page.rows.map((row) => {
+    const label = SweepLabel.safeParse(safeJson(row.request));
+    const req = label.success ? label.data : { strategy: 'unknown', order: 'desc' as const };
+    return {
+      ...sweepFields(row, req, totals.get(row.id) ?? { done: 0, evaluated: 0, skipped: 0 }),
+      links: { self: `/api/v1/backtests/sweeps/${row.id}` },
+    };
+  });
+  return { data, nextCursor: page.nextCursor };
+}
+
+async function chunkTotals(env: Env, ids: string[]): Promise<Map<string, ChunkTotals>> {
+  if (ids.length === 0) return new Map();
+  const rows = await withD1(env, 'sweeps.chunk_totals', (db) =>
+    db
+      .select({
+        id: sweepChunks.sweepId,
+        done: sql<number>`count(*)`,
+        evaluated: sql<number>`total(${sweepChunks.evaluated})`,
+        skipped: sql<number>`total(${sweepChunks.skipped})`,
+      })
+      .from(sweepChunks)
+      .where(inArray(sweepChunks.sweepId, ids))
+      .groupBy(sweepChunks.sweepId)
+      .all(),
+  );
+  return new Map(
+    rows.map((r) => [
+      r.id,
+      { done: Number(r.done), evaluated: Number(r.evaluated), skipped: Number(r.skipped) },
+    ]),
+  );
+}
+
+/**
+ * Cancels a queued or running sweep: its remaining queue messages are acked without running and
+ * chunks still running are not stored (`storeChunk`), so its progress stops where it is. As for
+ * a single backtest, a cancelled sweep answers as it is and a finished one (completed, failed) 409.
+ */
+export async function cancelSweep(env: Env, keyId: string, id: string, limit: number): Promise<SweepView> {
+  const now = Date.now();
+  const updated = await withD1(env, 'sweeps.cancel', (db) =>
+    db
+      .update(sweeps)
+      .set({ status: 'cancelled', updatedAt: now, completedAt: now })
+      .where(and(eq(sweeps.id, id), eq(sweeps.keyId, keyId), inArray(sweeps.status, ['queued', 'running'])))
+      .returning()
+      .all(),
+  );
+  const row = updated[0] ?? (await requireSweep(env, keyId, id));
+  if (row.status === 'completed' || row.status === 'failed') {
+    throw new ApiError('conflict', `Sweep ${id} already ${row.status}.`, { details: { status: row.status } });
+  }
+  return viewOfRow(env, row, limit);
 }
 
 function safeJson(text: string): unknown {
