@@ -1,4 +1,4 @@
-import type { OhlcvSeries } from '../data/bars';
+import { emptySeries, type OhlcvSeries } from '../data/bars';
 
 /** Deterministic 32-bit PRNG (mulberry32): the same seed gives the same sequence everywhere. */
 export function mulberry32(seed: number): () => number {
@@ -36,14 +36,7 @@ export function randomWalkSeries(o: RandomWalkOptions): OhlcvSeries {
   const vol = o.volatility ?? 0.001;
   const step = o.stepMs ?? 60_000;
   const t0 = o.start ?? Date.UTC(2020, 0, 1);
-  const s = {
-    time: new Float64Array(n),
-    open: new Float64Array(n),
-    high: new Float64Array(n),
-    low: new Float64Array(n),
-    close: new Float64Array(n),
-    volume: new Float64Array(n),
-  };
+  const s = emptySeries(n);
   let price = o.startPrice ?? 100;
   for (let i = 0; i < n; i++) {
     // Box–Muller from two uniforms.

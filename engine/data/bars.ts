@@ -27,9 +27,9 @@ export function seriesLength(s: OhlcvSeries): number {
   return s.close.length;
 }
 
-export function seriesFromRows(rows: readonly OhlcvRow[]): OhlcvSeries {
-  const n = rows.length;
-  const s = {
+/** A zero-filled series of `n` bars, to be written in place. */
+export function emptySeries(n: number): OhlcvSeries {
+  return {
     time: new Float64Array(n),
     open: new Float64Array(n),
     high: new Float64Array(n),
@@ -37,6 +37,11 @@ export function seriesFromRows(rows: readonly OhlcvRow[]): OhlcvSeries {
     close: new Float64Array(n),
     volume: new Float64Array(n),
   };
+}
+
+export function seriesFromRows(rows: readonly OhlcvRow[]): OhlcvSeries {
+  const n = rows.length;
+  const s = emptySeries(n);
   for (let i = 0; i < n; i++) {
     const r = rows[i]!;
     s.time[i] = r.time;

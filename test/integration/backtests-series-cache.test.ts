@@ -2,7 +2,7 @@ import { env } from 'cloudflare:workers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runBacktest } from '../../engine/backtest/run-backtest';
 import { statsToJson } from '../../engine/backtest/serialize';
-import { type OhlcvSeries, seriesFromRows } from '../../engine/data/bars';
+import { emptySeries, type OhlcvSeries, seriesFromRows } from '../../engine/data/bars';
 import { StoredBarsSource } from '../../schema/contracts/backtests';
 import { loadWithCandidates } from '../../workers/services/backtest-inline-load';
 import {
@@ -164,14 +164,7 @@ describe('inline series kept in isolate memory', () => {
 
   it('keeps memory under its budget, evicting the least recently used series', () => {
     const n = 80_000;
-    const series = (): OhlcvSeries => ({
-      time: new Float64Array(n),
-      open: new Float64Array(n),
-      high: new Float64Array(n),
-      low: new Float64Array(n),
-      close: new Float64Array(n),
-      volume: new Float64Array(n),
-    });
+    const series = (): OhlcvSeries => emptySeries(n);
     // 3.84 MB each: four fit in the 16 MiB budget, the fifth evicts.
     const keys = Array.from({ length: 5 }, (_, i) => seriesKey(`T${i}`, '1d', 0, 1));
     for (const [i, k] of keys.entries()) {

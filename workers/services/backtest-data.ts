@@ -1,5 +1,5 @@
 import { and, eq, gte, lte, sql } from 'drizzle-orm';
-import type { OhlcvSeries } from '../../engine/data/bars';
+import { emptySeries, type OhlcvSeries } from '../../engine/data/bars';
 import type { BacktestData, InlineBarsSource, StoredBarsSource } from '../../schema/contracts/backtests';
 import { bars } from '../../schema/tables';
 import { ApiError } from '../errors';
@@ -194,14 +194,7 @@ interface MutableSeries {
 }
 
 function allocate(n: number): MutableSeries {
-  return {
-    time: new Float64Array(n),
-    open: new Float64Array(n),
-    high: new Float64Array(n),
-    low: new Float64Array(n),
-    close: new Float64Array(n),
-    volume: new Float64Array(n),
-  };
+  return emptySeries(n);
 }
 
 function grow(s: MutableSeries, cap: number, n: number): MutableSeries {
