@@ -311,7 +311,9 @@ async function startServer(
 /**
  * `--direct`: the user Worker's own workerd socket, skipping wrangler dev's proxy (which relays
  * every frame). Found by asking each port the server's workerd processes listen on for /api/health,
- * except the public one's process.
+ * except the public one's process. One of those ports speaks Cap'n Proto RPC: the probe makes
+ * workerd log "RPC connection broken … incoming RPC message exceeds size limit" once per run,
+ * which is harmless.
  */
 async function directUrl(serverPid: number, publicUrl: string): Promise<string> {
   const pids = new Set(descendants(serverPid));
