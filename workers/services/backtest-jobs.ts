@@ -8,6 +8,7 @@ import { recordBacktestJob } from '../metrics/events';
 import type { ResultPayload } from './backtest-results';
 import { storeResultStatements } from './backtest-results';
 import { withD1 } from './d1';
+import { decodeCursor, olderThan, pageOf } from './newest-first-page';
 
 /** How long a consumer holds a job; renewed while it loads pages, taken over once expired. */
 export const LEASE_MS = 120_000;
@@ -141,56 +142,17 @@ export async function markEnqueueFailed(env: Env, id: string, reason: string): P
 
 /** A key's jobs, newest first; the cursor is the last row's `createdAt.id`. */
 export async function listJobs(env: Env, keyId: string, limit: number, cursor?: string) {
-  const after = cursor ? decodeCursor(cursor) : null;
+  const after = cursor ? decodeCursor(cursor, 'bt') : null;
   const rows = await withD1(env, 'backtests.list', (db) =>
     db
       .select()
       .from(backtests)
-      .where(
-        and(
-          eq(backtests.keyId, keyId),
-          after
-            ? or(
-                lt(backtests.createdAt, after.createdAt),
-                and(eq(backtests.createdAt, after.createdAt), lt(backtests.id, after.id)),
-              )
-            : undefined,
-        ),
-      )
+      .where(and(eq(backtests.keyId, keyId), olderThan(backtests.createdAt, backtests.id, after)))
       .orderBy(desc(backtests.createdAt), desc(backtests.id))
       .limit(limit + 1)
       .all(),
   );
   return pageOf(rows, limit);
-}
-
-/**
- * One page of rows read with `limit + 1` (newest first) and the cursor of the next one: the
- * last row's `createdAt.id`, base64. Shared by the lists of jobs and of sweeps.
- */
-export function pageOf<T extends { createdAt: number; id: string }>(
-  rows: T[],
-  limit: number,
-): { rows: T[]; nextCursor: string | null } {
-  const page = rows.slice(0, limit);
-  const last = page.at(-1);
-  return {
-    rows: page,
-    nextCursor: rows.length > limit && last ? btoa(`${last.createdAt}.${last.id}`) : null,
-  };
-}
-
-/** Reads a list cursor from `pageOf`; ids must carry `prefix` (`bt` jobs, `sw` sweeps). */
-export function decodeCursor(cursor: string, prefix: 'bt' | 'sw' = 'bt'): { createdAt: number; id: string } {
-  let text: string;
-  try {
-    text = atob(cursor);
-  } catch {
-    throw new ApiError('bad_request', 'Malformed cursor.');
-  }
-  const m = /^(\d{1,16})\.([a-z]{2})_([A-Za-z0-9_-]{1,40})$/.exec(text);
-  if (!m?.[1] || m[2] !== prefix || !m[3]) throw new ApiError('bad_request', 'Malformed cursor.');
-  return { createdAt: Number(m[1]), id: `${prefix}_${m[3]}` };
 }
 
 /** Cancels a queued or running job; a finished one answers 409, an already cancelled one as is. */

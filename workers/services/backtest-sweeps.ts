@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, inArray, lt, or, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { BacktestInputError } from '../../engine/backtest/errors';
 import { runBacktest } from '../../engine/backtest/run-backtest';
@@ -20,10 +20,10 @@ import { sweepChunks, sweeps } from '../../schema/tables';
 import { ApiError } from '../errors';
 import { newId } from '../lib/crypto';
 import { checkBarLimits, isStored, loadStoredSeries, seriesFromInline, summarize } from './backtest-data';
-import { decodeCursor, pageOf } from './backtest-jobs';
 import { canonicalJson } from './backtest-results';
 import { maxBars } from './backtest-submit';
 import { withD1 } from './d1';
+import { decodeCursor, olderThan, pageOf } from './newest-first-page';
 import { requireKnownSymbol } from './symbol-guard';
 
 /** Bar evaluations (bars × combinations) one queue message runs at most. */
@@ -384,17 +384,7 @@ export async function listSweeps(
     db
       .select()
       .from(sweeps)
-      .where(
-        and(
-          eq(sweeps.keyId, keyId),
-          after
-            ? or(
-                lt(sweeps.createdAt, after.createdAt),
-                and(eq(sweeps.createdAt, after.createdAt), lt(sweeps.id, after.id)),
-              )
-            : undefined,
-        ),
-      )
+      .where(and(eq(sweeps.keyId, keyId), olderThan(sweeps.createdAt, sweeps.id, after)))
       .orderBy(desc(sweeps.createdAt), desc(sweeps.id))
       .limit(limit + 1)
       .all(),
