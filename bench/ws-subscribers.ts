@@ -17,6 +17,8 @@ interface ConnectCmd {
 }
 type Cmd = ConnectCmd | { cmd: 'start' } | { cmd: 'stop' } | { cmd: 'close' };
 
+/** The server's `ackEvery` (the most frames a client may leave unacknowledged). */
+const ACK_EVERY = 32;
 const sockets: WebSocket[] = [];
 let recording = false;
 let latencies: number[] = [];
@@ -53,6 +55,9 @@ async function openOne(c: ConnectCmd, i: number): Promise<void> {
   sockets.push(ws);
   let unacked = 0;
   let unackedBytes = 0;
+  // A random first ack phase, as the shipped client does: subscribers acking in lockstep make
+  // the gateway answer 1,000 acks in one burst, which stalls the next tick.
+  let ackAt = 1 + Math.floor(Math.random() * ACK_EVERY);
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('socket not ready in 60 s')), 60_000);
     ws.on('error', (err) => {
@@ -86,10 +91,11 @@ async function openOne(c: ConnectCmd, i: number): Promise<void> {
       if (c.mode === 'ours') {
         unacked++;
         unackedBytes += text.length;
-        if (unacked >= 32 || unackedBytes >= 65_536) {
+        if (unacked >= ackAt || unackedBytes >= 65_536) {
           ws.send(JSON.stringify({ type: 'ack', frames: unacked }));
           unacked = 0;
           unackedBytes = 0;
+          ackAt = ACK_EVERY;
         }
       }
     });

@@ -1,12 +1,13 @@
 /**
  * `npm run bench:ws`: fan-out latency of the market-data stream (see ../shared BENCHMARKS.md).
  * For each case it starts its own `wrangler dev` (simulator off, fresh seeded state), forks
- * subscriber processes holding the case's sockets, publishes 20 ticks/s per symbol through the
- * ingest API (each tick's `ts` is its send time) and measures receive − send. The baseline, in the
+ * subscriber processes holding the case's sockets, publishes 20 ticks/s per symbol over the
+ * publisher WebSocket (`--publisher=http`: one ingest request per tick; each tick's `ts` is its send time) and measures receive − send. The baseline, in the
  * same run, is a minimal Node `ws` server (bench/ws-baseline-server.ts) that broadcasts each tick to
  * every socket of its symbol, fed by a WebSocket publisher.
  *
  *   npm run bench:ws -- --cases=100,1000,5000,10000x100 --runs=3 --seconds=10 [--direct] [--profile] [--deflate]
+ *     [--publisher=socket|http] [--per-gateway=N]
  *
  * A case `N` is N subscribers of one symbol; `NxS` is N sockets over S symbols (socket i on symbol
  * i mod S; the bench adds the symbols to its database). Defaults: cases 100,1000 (`--sizes` is an
@@ -57,12 +58,20 @@ const CASES: Case[] = arg('cases', arg('sizes', '100,1000'))
 /** `--deflate`: subscribers offer permessage-deflate (see docs/streaming.md, "Compression"). */
 const DEFLATE = process.argv.includes('--deflate');
 const RUNS = Number(arg('runs', '3'));
+/** `--per-gateway=N`: sockets per gateway object (STREAM_SOCKETS_PER_GATEWAY) for this run. */
+const PER_GATEWAY = arg('per-gateway', '');
 const SECONDS = Number(arg('seconds', '10'));
 const DIRECT = process.argv.includes('--direct');
 /** `--profile`: a CPU profile of the Worker's isolate during each measured case of ours (bench/lib/inspector.ts). */
 const PROFILE = process.argv.includes('--profile');
 /** Subscriber processes per case (default: 2 from 1,000 sockets, else 1). */
 const PROCS = process.argv.some((a) => a.startsWith('--procs=')) ? Number(arg('procs', '1')) : undefined;
+/**
+ * `--publisher=socket` (default): ticks go over the publisher WebSocket (`GET /api/v1/ingest/stream`),
+ * one frame per tick time, as a feed relay would; `--publisher=http`: one `POST /api/v1/ingest/ticks` each.
+ */
+const PUBLISHER = arg('publisher', 'socket');
+if (PUBLISHER !== 'socket' && PUBLISHER !== 'http') throw new Error('--publisher must be socket or http');
 const RATE = 20;
 const CLK_TCK = 100;
 /** Symbols the multi-symbol cases add to the template database (the catalogue has 11). */
@@ -279,6 +288,7 @@ async function startServer(
     String(inspectorPort),
     '--var',
     'SIMULATOR_ENABLED:false',
+    ...(PER_GATEWAY ? ['--var', `STREAM_SOCKETS_PER_GATEWAY:${PER_GATEWAY}`] : []),
   );
   const child = spawn(process.execPath, args, {
     cwd,
@@ -349,8 +359,7 @@ async function runOurs(
   try {
     const base = direct ? await directUrl(platform.pid, platform.url) : platform.url;
     // Ticks always go through the public port; only the subscribers' sockets skip the proxy.
-    const url = `${platform.url}/api/v1/ingest/ticks`;
-    const headers = { authorization: `Bearer ${adminKey}`, 'content-type': 'application/json' };
+    const publisher = PUBLISHER === 'socket' ? await openPublisher(platform.url, adminKey) : null;
     const n = c.n;
     return await measure({
       n,
@@ -378,38 +387,86 @@ async function runOurs(
         deflate: DEFLATE,
         n,
       },
-      publish: (i) =>
-        fetch(url, {
-          method: 'POST',
-          headers,
-          // One request per tick time, one trade per symbol (a feed relay batches the same way).
-          body: JSON.stringify({
-            ticks: c.symbols.map((symbol) => ({
-              type: 'trade',
-              symbol,
-              sourceId: `b${run}-${n}-${i}-${symbol}-${Math.random()}`,
-              ts: Date.now(),
-              price: 100 + (i % 50) / 100,
-              size: 1,
-            })),
-          }),
-        }).then(
-          async (r) => {
-            if (r.status !== 200 && !ingestFailed) {
-              ingestFailed = true;
-              console.error(`ingest answered ${r.status}: ${(await r.text()).slice(0, 300)}`);
-            } else await r.arrayBuffer();
-          },
-          (err: unknown) => {
-            if (!ingestFailed) console.error(`ingest failed: ${String(err)}`);
-            ingestFailed = true;
-          },
-        ),
-    });
+      publish: (i) => {
+        // One batch per tick time, one trade per symbol (a feed relay batches the same way).
+        const ticks = c.symbols.map((symbol) => ({
+          type: 'trade',
+          symbol,
+          sourceId: `b${run}-${n}-${i}-${symbol}-${Math.random()}`,
+          ts: Date.now(),
+          price: 100 + (i % 50) / 100,
+          size: 1,
+        }));
+        return publisher ? publisher.send(ticks) : publishHttp(platform.url, adminKey, ticks);
+      },
+    }).finally(() => publisher?.close());
   } finally {
     await platform.stop();
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+function reportIngestFailure(what: string): void {
+  if (!ingestFailed) console.error(what);
+  ingestFailed = true;
+}
+
+function publishHttp(base: string, key: string, ticks: unknown[]): Promise<void> {
+  return fetch(`${base}/api/v1/ingest/ticks`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ ticks }),
+  }).then(
+    async (r) => {
+      if (r.status !== 200)
+        reportIngestFailure(`ingest answered ${r.status}: ${(await r.text()).slice(0, 300)}`);
+      else await r.arrayBuffer();
+    },
+    (err: unknown) => reportIngestFailure(`ingest failed: ${String(err)}`),
+  );
+}
+
+/** A publisher socket whose `send` resolves when the frame is answered (a refusal is reported). */
+async function openPublisher(
+  base: string,
+  key: string,
+): Promise<{ send: (ticks: unknown[]) => Promise<void>; close: () => void }> {
+  const ws = new WebSocket(`${base.replace('http', 'ws')}/api/v1/ingest/stream`, {
+    headers: { authorization: `Bearer ${key}` },
+    perMessageDeflate: false,
+  });
+  const waiting = new Map<string, () => void>();
+  ws.on('message', (data) => {
+    const f = JSON.parse(data.toString()) as { type: string; id?: string; error?: unknown };
+    if (f.type === 'error')
+      reportIngestFailure(`publisher frame refused: ${JSON.stringify(f).slice(0, 300)}`);
+    if (f.id !== undefined) {
+      waiting.get(f.id)?.();
+      waiting.delete(f.id);
+    }
+  });
+  ws.on('close', (code) => {
+    if (waiting.size > 0) reportIngestFailure(`publisher socket closed (${code}) with frames unanswered`);
+    for (const done of waiting.values()) done();
+    waiting.clear();
+  });
+  await new Promise<void>((resolve, reject) => {
+    ws.once('open', () => resolve());
+    ws.once('unexpected-response', (_q, res) =>
+      reject(new Error(`publisher socket refused: HTTP ${res.statusCode}`)),
+    );
+    ws.once('error', reject);
+  });
+  let next = 0;
+  return {
+    send: (ticks) =>
+      new Promise<void>((resolve) => {
+        const id = String(next++);
+        waiting.set(id, resolve);
+        ws.send(JSON.stringify({ type: 'ticks', id, ticks }));
+      }),
+    close: () => ws.close(),
+  };
 }
 
 async function runBaseline(c: Case): Promise<CaseResult> {
@@ -632,7 +689,7 @@ try {
     });
   }
   console.log(
-    `\nbench:ws — N sockets (NxS: over S symbols), ${RATE} ticks/s per symbol, subscribers ${DEFLATE ? 'offer' : 'do not offer'} permessage-deflate, ${SECONDS} s measured per case, median of ${RUNS} run(s); latency = receive − send (ms resolution); fanout = receive − room sequencing time (st)\n`,
+    `\nbench:ws — N sockets (NxS: over S symbols), ${RATE} ticks/s per symbol, ticks published over ${PUBLISHER === 'socket' ? 'the publisher WebSocket' : 'POST /api/v1/ingest/ticks'}, subscribers ${DEFLATE ? 'offer' : 'do not offer'} permessage-deflate, ${SECONDS} s measured per case, median of ${RUNS} run(s); latency = receive − send (ms resolution); fanout = receive − room sequencing time (st)\n`,
   );
   console.log(table(rows));
   for (const f of failures) console.log(`failed: ${f}`);
@@ -648,7 +705,11 @@ try {
   );
   writeFileSync(
     file,
-    JSON.stringify({ rate: RATE, seconds: SECONDS, runs: RUNS, deflate: DEFLATE, results }, null, 2),
+    JSON.stringify(
+      { rate: RATE, seconds: SECONDS, runs: RUNS, deflate: DEFLATE, publisher: PUBLISHER, results },
+      null,
+      2,
+    ),
   );
   console.log(`\nraw results: ${file}`);
 } finally {

@@ -85,6 +85,26 @@ describe('StreamClient', () => {
     c.close();
   });
 
+  it('never leaves more than half of ackEvery data frames unacknowledged, and acks at a random phase', async () => {
+    const firstAcks = new Set<number>();
+    for (let run = 0; run < 20; run++) {
+      const { c, ws } = await started();
+      let acked = 0;
+      for (let i = 0; i < 100; i++) {
+        ws.serve({ type: 'data', messages: [trade(11 + i)] });
+        for (const f of ws.sent.splice(0)) {
+          if (f.type !== 'ack') continue;
+          if (acked === 0) firstAcks.add(Number(f.frames));
+          acked += Number(f.frames);
+        }
+        expect(i + 1 - acked).toBeLessThan(welcome.limits.ackEvery / 2);
+      }
+      c.close();
+    }
+    // Clients of one symbol get the same frames at once; a shared phase would make them ack at once.
+    expect(firstAcks.size).toBeGreaterThan(1);
+  });
+
   it('detects a seq jump, asks to resume from the last seq, and accepts the replay', async () => {
     const { c, ws, events } = await started();
     ws.serve({ type: 'data', messages: [trade(11), trade(14)] });

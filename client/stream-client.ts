@@ -86,6 +86,8 @@ export class StreamClient implements AsyncIterable<StreamEvent> {
   #welcome: WelcomeFrame | null = null;
   #unacked = 0;
   #unackedBytes = 0;
+  /** Data frames after which the next ack goes out (the first one at a random phase, see `#ackEvery`). */
+  #ackAt = 1;
   #stopped = false;
   #iterating = false;
   /** The server's view of this socket's subscriptions (from the last acknowledgement). */
@@ -238,6 +240,10 @@ export class StreamClient implements AsyncIterable<StreamEvent> {
     switch (f.type) {
       case 'welcome':
         this.#welcome = f;
+        // Every subscriber of a symbol receives the same frames at the same instant; with a common
+        // ack phase they would all ack at once and the gateway would answer acks instead of
+        // fanning out the next tick. A random first threshold spreads them over the interval.
+        this.#ackAt = 1 + Math.floor(Math.random() * this.#ackEvery());
         this.#attempt = 0;
         this.#setState('open');
         this.#startHeartbeat(f.heartbeat.intervalMs);
@@ -284,15 +290,20 @@ export class StreamClient implements AsyncIterable<StreamEvent> {
     if (Object.keys(resumeFrom).length > 0) this.#send({ type: 'resume', from: resumeFrom, channels: ALL });
     this.#unacked++;
     this.#unackedBytes += bytes;
-    const limits = this.#welcome?.limits;
     if (
-      this.#unacked >= Math.max(1, Math.floor((limits?.ackEvery ?? 16) / 2)) ||
-      this.#unackedBytes >= (limits?.ackBytes ?? 65_536) / 2
+      this.#unacked >= this.#ackAt ||
+      this.#unackedBytes >= (this.#welcome?.limits.ackBytes ?? 65_536) / 2
     ) {
       this.#send({ type: 'ack', frames: this.#unacked });
       this.#unacked = 0;
       this.#unackedBytes = 0;
+      this.#ackAt = this.#ackEvery();
     }
+  }
+
+  /** Half the server's limit, so an ack in flight never lets the server count this socket as behind. */
+  #ackEvery(): number {
+    return Math.max(1, Math.floor((this.#welcome?.limits.ackEvery ?? 16) / 2));
   }
 
   /** After (re)connecting: resume symbols with a known seq, subscribe the rest, grouped by channel set. */

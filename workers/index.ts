@@ -5,6 +5,7 @@ import { dispatchQueue } from './queues/dispatch';
 import { reapBacktests } from './services/backtest-reaper';
 import { scheduleRetraining } from './services/prediction-training';
 
+export { IngestSession } from '../durable-objects/ingest-session/ingest-session';
 export { MarketSimulator } from '../durable-objects/market-simulator/market-simulator';
 export { MetricsAggregator } from '../durable-objects/metrics/metrics-aggregator';
 export { StreamGateway } from '../durable-objects/stream-gateway/stream-gateway';

@@ -41,7 +41,12 @@ function smoothed(values: Float64Array, period: number, alpha: number, res: Floa
   return res;
 }
 
-/** Exponential smoothing of values[from, to) from the previous value in st[0]. */
+/**
+ * Exponential smoothing of values[from, to) from the previous value in st[0]. Written as
+ * `a*x + b*prev` two steps at a time (`p2 = a*x1 + a*b*x0 + b*b*p0`): each output depends on
+ * the previous one, so the loop runs at the speed of that chain, and this form halves it
+ * (about 2x over `(x - prev) * a + prev`; results differ from it by ~1e-15 relative).
+ */
 function smoothChunk(
   values: Float64Array,
   alpha: number,
@@ -50,9 +55,20 @@ function smoothChunk(
   to: number,
   st: Float64Array,
 ): void {
+  const b = 1 - alpha;
+  const ab = alpha * b;
+  const bb = b * b;
   let prev = st[0]!;
-  for (let i = from; i < to; i++) {
-    prev = (values[i]! - prev) * alpha + prev;
+  let i = from;
+  for (; i + 1 < to; i += 2) {
+    const x0 = values[i]!;
+    const x1 = values[i + 1]!;
+    res[i] = alpha * x0 + b * prev;
+    prev = alpha * x1 + ab * x0 + bb * prev;
+    res[i + 1] = prev;
+  }
+  if (i < to) {
+    prev = alpha * values[i]! + b * prev;
     res[i] = prev;
   }
   st[0] = prev;

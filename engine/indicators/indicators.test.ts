@@ -10,7 +10,7 @@ import { macd } from './macd';
 import { firstValidIndex } from './output';
 import { rollingStd, zScore } from './rolling-std';
 import { rsi } from './rsi';
-import { sma } from './sma';
+import { sma, smaPair } from './sma';
 import { stochastic } from './stochastic';
 import { vwap } from './vwap';
 import { wma } from './wma';
@@ -191,6 +191,41 @@ describe('rolling indicators equal their naive definitions', () => {
     expect(Number.isNaN(zScore(new Float64Array(30).fill(5), 10)[20]!)).toBe(true);
   });
 
+  it('smaPair equals two sma calls bit for bit, across chunks and through NaN, zeros, negatives and repeats', () => {
+    const walk = randomWalkSeries({ bars: 20_000, seed: 7 }).close.slice();
+    // Spoilers past the first chunk (4,096) and inside the fused kernel's positive runs.
+    for (const [i, v] of [
+      [5_000, Number.NaN],
+      [5_001, 0],
+      [9_000, -3],
+      [12_345, -0],
+      [16_000, Number.NaN],
+    ] as const)
+      walk[i] = v;
+    walk.fill(walk[17_000]!, 17_000, 17_050);
+    const cases: [Float64Array, number, number][] = [
+      [walk, 10, 20],
+      [walk, 20, 10],
+      [walk, 1, 300],
+      [walk, 7, 7],
+    ];
+    fc.assert(
+      fc.property(series, fc.integer({ min: 1, max: 30 }), fc.integer({ min: 1, max: 30 }), (v, p1, p2) => {
+        const x = Float64Array.from(v);
+        const [a, b] = smaPair(x, p1, p2);
+        return sameBits(a, sma(x, p1)) && sameBits(b, sma(x, p2));
+      }),
+      { numRuns: 200, seed: 20261202 },
+    );
+    for (const [x, p1, p2] of cases) {
+      const [a, b] = smaPair(x, p1, p2);
+      expect(sameBits(a, sma(x, p1)), `fast ${p1}/${p2}`).toBe(true);
+      expect(sameBits(b, sma(x, p2)), `slow ${p1}/${p2}`).toBe(true);
+    }
+    const out = new Float64Array(walk.length);
+    expect(() => smaPair(walk, 10, 20, out, out)).toThrow(RangeError);
+  });
+
   it('sma matches pandas on exact repeats (no rounding residue)', () => {
     const flat = sma(Float64Array.from([0.1, 0.1, 0.1, 0.1, 0.1, 0.1]), 3);
     expect(flat[5]).toBe(0.1);
@@ -201,3 +236,7 @@ describe('rolling indicators equal their naive definitions', () => {
     expect(() => rsi(close, 2.5)).toThrow(RangeError);
   });
 });
+
+function sameBits(a: Float64Array, b: Float64Array): boolean {
+  return a.length === b.length && a.every((x, i) => Object.is(x, b[i]));
+}

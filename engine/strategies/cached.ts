@@ -5,13 +5,30 @@ import { ema } from '../indicators/ema';
 import { highest, lowest } from '../indicators/extremes';
 import { macd } from '../indicators/macd';
 import { rsi } from '../indicators/rsi';
-import { sma } from '../indicators/sma';
+import { sma, smaPair } from '../indicators/sma';
 import type { IndicatorCache } from './indicator-cache';
 import { type PriceField, priceArray } from './sources';
 
 /** Cached SMA of a price field. */
 export function cachedSma(c: IndicatorCache, s: OhlcvSeries, src: PriceField, p: number): Float64Array {
   return c.get(`sma:${src}:${p}`, (out) => sma(priceArray(s, src), p, out));
+}
+
+/** Two cached SMAs of one price field, computed in one fused pass when neither is held yet. */
+export function cachedSmaPair(
+  c: IndicatorCache,
+  s: OhlcvSeries,
+  src: PriceField,
+  p1: number,
+  p2: number,
+): [Float64Array, Float64Array] {
+  const k1 = `sma:${src}:${p1}`;
+  const k2 = `sma:${src}:${p2}`;
+  if (p1 !== p2 && !c.has(k1) && !c.has(k2)) {
+    const values = priceArray(s, src);
+    c.putPair(k1, k2, (o1, o2) => smaPair(values, p1, p2, o1, o2));
+  }
+  return [cachedSma(c, s, src, p1), cachedSma(c, s, src, p2)];
 }
 
 /** Cached EMA of a price field. */

@@ -36,6 +36,32 @@ export class IndicatorCache {
     return a;
   }
 
+  /** Whether `key` is held. */
+  has(key: string): boolean {
+    return this.#arrays.has(key);
+  }
+
+  /**
+   * Stores two arrays computed together in one pass (a fused kernel), lending scratch
+   * buffers as {@link get} does. Both keys must be missing.
+   */
+  putPair(
+    k1: string,
+    k2: string,
+    compute: (
+      o1: Float64Array | undefined,
+      o2: Float64Array | undefined,
+    ) => readonly [Float64Array, Float64Array],
+  ): void {
+    if (this.#arrays.has(k1) || this.#arrays.has(k2)) throw new Error(`putPair: ${k1} or ${k2} already held`);
+    const o1 = this.#scratch.pop();
+    const o2 = this.#scratch.pop();
+    const [a, b] = compute(o1, o2);
+    for (const o of [o2, o1]) if (o !== undefined && o !== a && o !== b) this.#scratch.push(o);
+    this.#arrays.set(k1, a);
+    this.#arrays.set(k2, b);
+  }
+
   /** Number of arrays held. */
   get size(): number {
     return this.#arrays.size;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { cachedSma } from './cached';
+import { cachedSmaPair } from './cached';
 import { crossoverSignals, warmupOf } from './signals';
 import type { StrategyDefinition } from './types';
 
@@ -21,8 +21,7 @@ export const smaCross: StrategyDefinition<typeof Params> = {
   description: 'Fast/slow simple moving average crossover of Close; always in the market unless longOnly.',
   params: Params,
   compile(series, p, cache, signals) {
-    const fast = cachedSma(cache, series, 'close', p.fast);
-    const slow = cachedSma(cache, series, 'close', p.slow);
+    const [fast, slow] = cachedSmaPair(cache, series, 'close', p.fast, p.slow);
     return { warmup: warmupOf(fast, slow), signals: crossoverSignals(fast, slow, p.longOnly, signals) };
   },
 };

@@ -1,5 +1,5 @@
 import { z } from '@hono/zod-openapi';
-import { SymbolCode } from './common';
+import { ErrorBody, SymbolCode } from './common';
 
 const positive = z.number().finite().positive();
 const nonNegative = z.number().finite().min(0);
@@ -54,6 +54,46 @@ export const TickIngestResult = z
     symbols: z.record(z.string(), SymbolIngestResult),
   })
   .openapi('TickIngestResult');
+export type TickIngestResult = z.infer<typeof TickIngestResult>;
+
+/**
+ * The publisher socket (`GET /api/v1/ingest/stream`): a feed relay keeps one WebSocket open
+ * instead of one HTTP request per batch. Each `ticks` frame is a {@link TickBatch} with an id
+ * and gets exactly one answer with that id: `ack` (what POST /ingest/ticks answers with 200)
+ * or `error` (its error body, with the HTTP status the request would have had).
+ */
+export const PublishFrame = z
+  .object({
+    type: z.literal('ticks'),
+    id: z.string().min(1).max(64),
+    ticks: z.array(Tick).min(1).max(MAX_TICKS_PER_BATCH),
+  })
+  .strict()
+  .openapi('PublishFrame');
+export type PublishFrame = z.infer<typeof PublishFrame>;
+
+export const PublishAck = TickIngestResult.extend({
+  type: z.literal('ack'),
+  id: z.string(),
+}).openapi('PublishAck');
+export type PublishAck = z.infer<typeof PublishAck>;
+
+export const PublishError = ErrorBody.extend({
+  type: z.literal('error'),
+  /** Absent when the frame was too malformed to carry one. */
+  id: z.string().optional(),
+  status: z.number().int(),
+}).openapi('PublishError');
+export type PublishError = z.infer<typeof PublishError>;
+
+export const PUBLISH_LIMITS = {
+  /** A full batch of 1,000 ticks is ~150 KB of JSON. */
+  maxFrameBytes: 512 * 1024,
+  /** Frames received and not yet answered, per socket; past it a frame is refused (`rate_limited`). */
+  maxInFlight: 64,
+  /** How often a socket's key is looked up again, so a revoked key stops publishing within this. */
+  recheckKeyMs: 5_000,
+} as const;
 
 export const JsonBarRow = z
   .object({

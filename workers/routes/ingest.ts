@@ -1,4 +1,5 @@
 import { createRoute, z } from '@hono/zod-openapi';
+import { INGEST_HEADERS } from '../../durable-objects/ingest-session/ingest-session';
 import { type OhlcvRow, rowsFromSeries } from '../../engine/data/bars';
 import { parseOhlcvCsv, parseTime } from '../../engine/data/csv';
 import { errorResponses } from '../../schema/contracts/common';
@@ -6,8 +7,6 @@ import {
   BarsImportJson,
   BarsImportQuery,
   BarsImportResult,
-  type SymbolIngestResult,
-  type Tick,
   TickBatch,
   TickIngestResult,
 } from '../../schema/contracts/ingest';
@@ -15,8 +14,8 @@ import { ApiError, zodIssues } from '../errors';
 import { createRouter } from '../router';
 import { invalidate, kvKey } from '../services/cache';
 import { importBars } from '../services/market-data';
-import { roomFor } from '../services/rooms';
 import { requireKnownSymbol } from '../services/symbol-guard';
+import { ingestTicks } from '../services/tick-ingest';
 
 export const MAX_CSV_BYTES = 8 * 1024 * 1024;
 
@@ -41,36 +40,44 @@ export const ingestRoutes = createRouter()
     async (c) => {
       const { ticks } = c.req.valid('json');
       const waitUntil = (p: Promise<unknown>) => c.executionCtx.waitUntil(p);
-      const bySymbol = new Map<string, Tick[]>();
-      for (const t of ticks) {
-        const list = bySymbol.get(t.symbol);
-        if (list) list.push(t);
-        else bySymbol.set(t.symbol, [t]);
-      }
-      // Every symbol is checked before any room sees a tick: an unknown symbol rejects the whole batch.
-      await Promise.all([...bySymbol.keys()].map((s) => requireKnownSymbol(c.env, waitUntil, s)));
-      const traceId = c.get('traceId');
-      const settled = await Promise.allSettled(
-        [...bySymbol].map(
-          async ([symbol, list]) =>
-            [symbol, await roomFor(c.env, symbol).ingest(symbol, list, traceId)] as const,
-        ),
-      );
-      const symbols: Record<string, SymbolIngestResult> = {};
-      const failed: string[] = [];
-      settled.forEach((s, i) => {
-        if (s.status === 'fulfilled') symbols[s.value[0]] = s.value[1];
-        else failed.push([...bySymbol.keys()][i]!);
-      });
-      if (failed.length > 0) {
-        // Rooms that answered have sequenced their ticks; resending the whole batch is safe (idempotent).
-        throw new ApiError('dependency_failed', 'Some symbols could not be sequenced; resend the batch.', {
-          details: { failedSymbols: failed, sequenced: symbols },
+      return c.json(await ingestTicks(c.env, waitUntil, ticks, c.get('traceId')), 200);
+    },
+  )
+  .openapi(
+    createRoute({
+      method: 'get',
+      path: '/stream',
+      tags: ['ingest'],
+      summary:
+        'Publisher WebSocket (`ingest` scope): send `{"type":"ticks","id","ticks":[…]}` frames, each answered by id with `ack` or `error` (docs/streaming.md).',
+      security: [{ bearer: [] }],
+      responses: {
+        101: { description: 'Switching protocols; frames in docs/streaming.md ("Publishing").' },
+        ...errorResponses(400, 401, 403, 429, 503),
+      },
+    }),
+    async (c) => {
+      if (c.req.header('upgrade')?.toLowerCase() !== 'websocket')
+        throw new ApiError('bad_request', 'Expected a WebSocket upgrade (`Upgrade: websocket`).');
+      const principal = c.get('principal');
+      if (!principal) throw new ApiError('unauthorized', 'An API key is required.');
+      // One object per key: its publisher sockets share the key's re-checks and budget.
+      const ns = c.env.INGEST_SESSION;
+      const res = await ns
+        .get(ns.idFromName(`key:${principal.keyId}`))
+        .fetch('https://ingest.internal/connect', {
+          headers: {
+            upgrade: 'websocket',
+            [INGEST_HEADERS.keyId]: principal.keyId,
+            [INGEST_HEADERS.tier]: principal.tier,
+          },
         });
-      }
-      const accepted = Object.values(symbols).reduce((a, r) => a + r.accepted, 0);
-      const duplicates = Object.values(symbols).reduce((a, r) => a + r.duplicates, 0);
-      return c.json({ accepted, duplicates, symbols }, 200);
+      if (res.status !== 101 || !res.webSocket)
+        throw new ApiError(
+          'upstream_unavailable',
+          'The publisher socket could not be opened; retry shortly.',
+        );
+      return new Response(null, { status: 101, webSocket: res.webSocket });
     },
   )
   .openapi(

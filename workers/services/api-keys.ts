@@ -117,6 +117,15 @@ export async function verifyKey(env: Env, presented: string): Promise<Principal 
   return { keyId: row.id, name: row.name, scopes: parseScopes(row.scopes), tier: row.rateLimitTier };
 }
 
+/** The live principal of a key id, or null once it is revoked (for long-lived sockets re-checking their key). */
+export async function principalById(env: Env, keyId: string): Promise<Principal | null> {
+  const row = await withD1(env, 'api_keys.by_id', (db) =>
+    db.select().from(apiKeys).where(eq(apiKeys.id, keyId)).get(),
+  );
+  if (!row || row.revokedAt !== null) return null;
+  return { keyId: row.id, name: row.name, scopes: parseScopes(row.scopes), tier: row.rateLimitTier };
+}
+
 export async function touchKey(env: Env, keyId: string): Promise<void> {
   await withD1(env, 'api_keys.touch', (db) =>
     db.update(apiKeys).set({ lastUsedAt: Date.now() }).where(eq(apiKeys.id, keyId)).run(),

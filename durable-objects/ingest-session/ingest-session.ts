@@ -1,0 +1,236 @@
+import { DurableObject } from 'cloudflare:workers';
+import { z } from 'zod';
+import { PUBLISH_LIMITS, PublishFrame, type TickIngestResult } from '../../schema/contracts/ingest';
+import { CloseCode } from '../../schema/contracts/stream';
+import { ApiError, toErrorBody, zodIssues } from '../../workers/errors';
+import { createLogger } from '../../workers/lib/logger';
+import { newTrace } from '../../workers/lib/trace';
+import { hasScope } from '../../workers/middleware/auth';
+import { principalById, RateLimitTier } from '../../workers/services/api-keys';
+import { isDependencyFailure } from '../../workers/services/d1';
+import { ingestTicks } from '../../workers/services/tick-ingest';
+
+/** Headers the Worker sets on the upgrade it forwards (after authenticating the key). */
+export const INGEST_HEADERS = { keyId: 'x-skippy-key-id', tier: 'x-skippy-key-tier' } as const;
+
+/** While D1 cannot answer the key re-check, publishing goes on this long after the last good one. */
+const KEY_FALLBACK_MS = 10 * 60_000;
+
+const Attachment = z.object({
+  connId: z.string(),
+  keyId: z.string(),
+  tier: RateLimitTier,
+  /** Last time the key was found valid. */
+  checkedAt: z.number(),
+});
+type Attachment = z.infer<typeof Attachment>;
+
+/**
+ * Publisher sockets of one API key (`idFromName('key:<id>')`): a feed relay keeps a
+ * WebSocket open and sends tick batches over it, skipping per-batch HTTP, header parsing and
+ * key lookup. Each frame is validated, rate-limited and sequenced exactly like
+ * `POST /api/v1/ingest/ticks` (same service) and answered once by id. Frames of one socket are
+ * applied in the order sent; the key is looked up again every few seconds so revoking it
+ * stops a publisher that is already connected. Hibernation API: an idle relay costs nothing.
+ */
+export class IngestSession extends DurableObject<Env> {
+  /** Per socket: validated frames waiting for their turn, in arrival order. */
+  readonly #queues = new Map<WebSocket, { running: boolean; frames: PublishFrame[] }>();
+  /** Sockets whose key re-check is in flight. */
+  readonly #checking = new Set<WebSocket>();
+  /** Sockets closed for their key: frames still arriving before the close completes are refused. */
+  readonly #refused = new WeakMap<WebSocket, ApiError>();
+  readonly #log = createLogger({ component: 'ingest-session' });
+
+  override async fetch(request: Request): Promise<Response> {
+    const keyId = request.headers.get(INGEST_HEADERS.keyId);
+    const tier = RateLimitTier.safeParse(request.headers.get(INGEST_HEADERS.tier));
+    if (request.headers.get('upgrade')?.toLowerCase() !== 'websocket' || !keyId || !tier.success)
+      return new Response('expected an authenticated WebSocket upgrade', { status: 400 });
+    const { 0: client, 1: server } = new WebSocketPair();
+    this.ctx.acceptWebSocket(server);
+    const meta: Attachment = { connId: crypto.randomUUID(), keyId, tier: tier.data, checkedAt: Date.now() };
+    server.serializeAttachment(meta);
+    server.send(JSON.stringify({ type: 'welcome', connectionId: meta.connId, limits: PUBLISH_LIMITS }));
+    return new Response(null, { status: 101, webSocket: client });
+  }
+
+  override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
+    const size = typeof message === 'string' ? message.length : message.byteLength;
+    // A frame too big to read gets no answer by id, so the socket closes: the relay then knows every
+    // frame it has not seen answered is in doubt, and resends them (ticks are idempotent by sourceId).
+    if (size > PUBLISH_LIMITS.maxFrameBytes) {
+      ws.close(CloseCode.messageTooBig, `Frames are limited to ${PUBLISH_LIMITS.maxFrameBytes} bytes.`);
+      return;
+    }
+    const traceId = newTrace().traceId;
+    let raw: unknown;
+    try {
+      raw = JSON.parse(typeof message === 'string' ? message : new TextDecoder().decode(message));
+    } catch {
+      this.#reject(ws, undefined, new ApiError('invalid_json', 'The frame is not valid JSON.'), traceId);
+      return;
+    }
+    const id = idOf(raw);
+    const frame = PublishFrame.safeParse(raw);
+    if (!frame.success) {
+      this.#reject(
+        ws,
+        id,
+        new ApiError('validation_failed', 'Invalid frame: expected {"type":"ticks","id":…,"ticks":[…]}.', {
+          details: zodIssues(frame.error.issues),
+        }),
+        traceId,
+      );
+      return;
+    }
+    const refused = this.#refused.get(ws);
+    if (refused) {
+      this.#reject(ws, id, refused, traceId);
+      return;
+    }
+    let q = this.#queues.get(ws);
+    if (!q) {
+      q = { running: false, frames: [] };
+      this.#queues.set(ws, q);
+    }
+    if (q.frames.length + (q.running ? 1 : 0) >= PUBLISH_LIMITS.maxInFlight) {
+      this.#reject(
+        ws,
+        id,
+        new ApiError(
+          'rate_limited',
+          `More than ${PUBLISH_LIMITS.maxInFlight} frames unanswered on this socket; wait for acks, then resend.`,
+        ),
+        traceId,
+      );
+      return;
+    }
+    q.frames.push(frame.data);
+    if (!q.running) await this.#drain(ws, q);
+  }
+
+  override async webSocketClose(ws: WebSocket, code: number, reason: string): Promise<void> {
+    this.#queues.delete(ws);
+    try {
+      ws.close(code === 1005 || code === 1006 ? 1000 : code, reason);
+    } catch {
+      // already closed
+    }
+  }
+
+  override async webSocketError(ws: WebSocket): Promise<void> {
+    this.#queues.delete(ws);
+    this.#checking.delete(ws);
+  }
+
+  /** Applies a socket's frames one at a time, in arrival order. */
+  async #drain(ws: WebSocket, q: { running: boolean; frames: PublishFrame[] }): Promise<void> {
+    q.running = true;
+    try {
+      // A revoked key empties the queue (`#refuse`): what is left is never applied.
+      for (let f = q.frames.shift(); f; f = q.frames.shift()) {
+        const traceId = newTrace().traceId;
+        try {
+          this.#recheckKey(ws);
+          const result = await this.#apply(ws, f, traceId);
+          send(ws, { type: 'ack', id: f.id, ...result });
+        } catch (err) {
+          this.#reject(ws, f.id, err, traceId);
+        }
+      }
+    } finally {
+      q.running = false;
+      if (q.frames.length === 0) this.#queues.delete(ws);
+    }
+  }
+
+  async #apply(ws: WebSocket, f: PublishFrame, traceId: string): Promise<TickIngestResult> {
+    const meta = attachment(ws);
+    const limiter = meta.tier === 'high' ? this.env.RATE_LIMIT_HIGH : this.env.RATE_LIMIT_STANDARD;
+    if (!(await limiter.limit({ key: meta.keyId })).success)
+      throw new ApiError('rate_limited', 'Rate limit exceeded for this API key; resend after a pause.');
+    return ingestTicks(this.env, (p) => this.ctx.waitUntil(p), f.ticks, traceId);
+  }
+
+  /**
+   * Re-reads the key at most every `recheckKeyMs`, beside the frames rather than in front of
+   * them: a D1 read on the path of every few-seconds' frame would put its latency into the
+   * feed's. A revoked key closes the socket with 4001; frames still queued are refused with it.
+   */
+  #recheckKey(ws: WebSocket): void {
+    const meta = attachment(ws);
+    if (this.#checking.has(ws) || Date.now() - meta.checkedAt < PUBLISH_LIMITS.recheckKeyMs) return;
+    this.#checking.add(ws);
+    const check = principalById(this.env, meta.keyId)
+      .then(
+        (p) => {
+          if (!p || !hasScope(p, 'ingest')) return this.#refuse(ws, 'The API key was revoked.');
+          ws.serializeAttachment({
+            ...attachment(ws),
+            checkedAt: Date.now(),
+            tier: p.tier,
+          } satisfies Attachment);
+        },
+        (err: unknown) => {
+          if (isDependencyFailure(err) && Date.now() - meta.checkedAt <= KEY_FALLBACK_MS) return;
+          this.#log.error('publisher key re-check failed', {
+            error: err instanceof Error ? err.message : String(err),
+          });
+          this.#refuse(ws, 'The API key could not be checked again; reconnect.');
+        },
+      )
+      .finally(() => this.#checking.delete(ws));
+    this.ctx.waitUntil(check);
+  }
+
+  /** Stops a publisher: each queued frame answered 401 by id, then an unidentified 401 and close 4001. */
+  #refuse(ws: WebSocket, message: string): void {
+    const err = new ApiError('unauthorized', message);
+    this.#refused.set(ws, err);
+    const traceId = newTrace().traceId;
+    const q = this.#queues.get(ws);
+    for (const f of q?.frames.splice(0) ?? []) this.#reject(ws, f.id, err, traceId);
+    this.#reject(ws, undefined, err, traceId);
+    try {
+      ws.close(CloseCode.authFailed, 'auth_failed');
+    } catch {
+      // already closing
+    }
+  }
+
+  #reject(ws: WebSocket, id: string | undefined, err: unknown, traceId: string): void {
+    const apiErr =
+      err instanceof ApiError ? err : new ApiError('internal', 'The frame could not be applied; resend it.');
+    if (!(err instanceof ApiError))
+      this.#log.error('publish frame failed', {
+        traceId,
+        error: err instanceof Error ? err.message : String(err),
+      });
+    send(ws, {
+      type: 'error',
+      ...(id === undefined ? {} : { id }),
+      status: apiErr.status,
+      ...toErrorBody(apiErr, traceId),
+    });
+  }
+}
+
+function attachment(ws: WebSocket): Attachment {
+  return Attachment.parse(ws.deserializeAttachment());
+}
+
+/** The frame's `id` when it has a usable one, so even an invalid frame is answered by id. */
+function idOf(raw: unknown): string | undefined {
+  if (typeof raw !== 'object' || raw === null) return undefined;
+  const id = (raw as { id?: unknown }).id;
+  return typeof id === 'string' && id.length > 0 && id.length <= 64 ? id : undefined;
+}
+
+function send(ws: WebSocket, frame: object): void {
+  try {
+    ws.send(JSON.stringify(frame));
+  } catch {
+    // the socket closed meanwhile; the relay resends what it saw unanswered
+  }
+}
