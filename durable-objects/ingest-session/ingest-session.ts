@@ -1,17 +1,27 @@
 import { DurableObject } from 'cloudflare:workers';
 import { z } from 'zod';
-import { PUBLISH_LIMITS, PublishFrame, type TickIngestResult } from '../../schema/contracts/ingest';
+import { PUBLISH_LIMITS, PublishFrame } from '../../schema/contracts/ingest';
 import { CloseCode } from '../../schema/contracts/stream';
 import { ApiError, toErrorBody, zodIssues } from '../../workers/errors';
+import { frameTooBig } from '../../workers/lib/frame-size';
 import { createLogger } from '../../workers/lib/logger';
 import { newTrace } from '../../workers/lib/trace';
 import { hasScope } from '../../workers/middleware/auth';
 import { principalById, RateLimitTier } from '../../workers/services/api-keys';
 import { isDependencyFailure } from '../../workers/services/d1';
-import { ingestTicks } from '../../workers/services/tick-ingest';
+import { roomFor } from '../../workers/services/rooms';
+import { checkTicks, sequenceTicks } from '../../workers/services/tick-ingest';
+import type { SymbolRoom } from '../symbol-room/symbol-room';
 
 /** Headers the Worker sets on the upgrade it forwards (after authenticating the key). */
 export const INGEST_HEADERS = { keyId: 'x-skippy-key-id', tier: 'x-skippy-key-tier' } as const;
+
+/** A socket's frames: validated, waiting for their turn (in arrival order), and handed to rooms but not yet answered. */
+interface SocketQueue {
+  running: boolean;
+  frames: PublishFrame[];
+  applying: number;
+}
 
 /** While D1 cannot answer the key re-check, publishing goes on this long after the last good one. */
 const KEY_FALLBACK_MS = 10 * 60_000;
@@ -30,12 +40,17 @@ type Attachment = z.infer<typeof Attachment>;
  * WebSocket open and sends tick batches over it, skipping per-batch HTTP, header parsing and
  * key lookup. Each frame is validated, rate-limited and sequenced exactly like
  * `POST /api/v1/ingest/ticks` (same service) and answered once by id. Frames of one socket are
- * applied in the order sent; the key is looked up again every few seconds so revoking it
+ * checked one at a time and handed to their rooms in the order sent, without waiting for the
+ * previous frame's answer: calls on one room stub arrive in the order made, so each symbol's
+ * ticks are sequenced in the relay's order while a busy room never holds the socket's other
+ * frames back to one per round trip. The key is looked up again every few seconds so revoking it
  * stops a publisher that is already connected. Hibernation API: an idle relay costs nothing.
  */
 export class IngestSession extends DurableObject<Env> {
   /** Per socket: validated frames waiting for their turn, in arrival order. */
-  readonly #queues = new Map<WebSocket, { running: boolean; frames: PublishFrame[] }>();
+  readonly #queues = new Map<WebSocket, SocketQueue>();
+  /** One stub per room for every socket of this key: E-order holds per stub, not across stubs. */
+  readonly #rooms = new Map<string, DurableObjectStub<SymbolRoom>>();
   /** Sockets whose key re-check is in flight. */
   readonly #checking = new Set<WebSocket>();
   /** Sockets closed for their key: frames still arriving before the close completes are refused. */
@@ -56,10 +71,9 @@ export class IngestSession extends DurableObject<Env> {
   }
 
   override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
-    const size = typeof message === 'string' ? message.length : message.byteLength;
     // A frame too big to read gets no answer by id, so the socket closes: the relay then knows every
     // frame it has not seen answered is in doubt, and resends them (ticks are idempotent by sourceId).
-    if (size > PUBLISH_LIMITS.maxFrameBytes) {
+    if (frameTooBig(message, PUBLISH_LIMITS.maxFrameBytes)) {
       ws.close(CloseCode.messageTooBig, `Frames are limited to ${PUBLISH_LIMITS.maxFrameBytes} bytes.`);
       return;
     }
@@ -91,10 +105,10 @@ export class IngestSession extends DurableObject<Env> {
     }
     let q = this.#queues.get(ws);
     if (!q) {
-      q = { running: false, frames: [] };
+      q = { running: false, frames: [], applying: 0 };
       this.#queues.set(ws, q);
     }
-    if (q.frames.length + (q.running ? 1 : 0) >= PUBLISH_LIMITS.maxInFlight) {
+    if (q.frames.length + q.applying + (q.running ? 1 : 0) >= PUBLISH_LIMITS.maxInFlight) {
       this.#reject(
         ws,
         id,
@@ -124,33 +138,74 @@ export class IngestSession extends DurableObject<Env> {
     this.#checking.delete(ws);
   }
 
-  /** Applies a socket's frames one at a time, in arrival order. */
-  async #drain(ws: WebSocket, q: { running: boolean; frames: PublishFrame[] }): Promise<void> {
+  /**
+   * Checks a socket's frames one at a time, in arrival order, and hands each to its rooms as soon
+   * as it passes; answers come as rooms finish (by id, so possibly out of order across symbols).
+   */
+  async #drain(ws: WebSocket, q: SocketQueue): Promise<void> {
     q.running = true;
     try {
       // A revoked key empties the queue (`#refuse`): what is left is never applied.
       for (let f = q.frames.shift(); f; f = q.frames.shift()) {
+        const frame = f;
         const traceId = newTrace().traceId;
         try {
           this.#recheckKey(ws);
-          const result = await this.#apply(ws, f, traceId);
-          send(ws, { type: 'ack', id: f.id, ...result });
+          const checked = await this.#check(ws, frame);
+          q.applying++;
+          const used = new Map<string, DurableObjectStub<SymbolRoom>>();
+          sequenceTicks(
+            checked,
+            (s) => {
+              const stub = this.#room(s);
+              used.set(s, stub);
+              return stub;
+            },
+            traceId,
+          )
+            .then(
+              (result) => send(ws, { type: 'ack', id: frame.id, ...result }),
+              (err: unknown) => {
+                // A stub that threw stays broken: the next frame for these rooms gets a fresh one.
+                for (const [s, stub] of used) if (this.#rooms.get(s) === stub) this.#rooms.delete(s);
+                this.#reject(ws, frame.id, err, traceId);
+              },
+            )
+            .finally(() => {
+              q.applying--;
+              this.#forget(ws, q);
+            });
         } catch (err) {
-          this.#reject(ws, f.id, err, traceId);
+          this.#reject(ws, frame.id, err, traceId);
         }
       }
     } finally {
       q.running = false;
-      if (q.frames.length === 0) this.#queues.delete(ws);
+      this.#forget(ws, q);
     }
   }
 
-  async #apply(ws: WebSocket, f: PublishFrame, traceId: string): Promise<TickIngestResult> {
+  #forget(ws: WebSocket, q: SocketQueue): void {
+    if (!q.running && q.applying === 0 && q.frames.length === 0 && this.#queues.get(ws) === q)
+      this.#queues.delete(ws);
+  }
+
+  /** The per-frame rate limit and the symbol check, as the HTTP route applies them. */
+  async #check(ws: WebSocket, f: PublishFrame) {
     const meta = attachment(ws);
     const limiter = meta.tier === 'high' ? this.env.RATE_LIMIT_HIGH : this.env.RATE_LIMIT_STANDARD;
     if (!(await limiter.limit({ key: meta.keyId })).success)
       throw new ApiError('rate_limited', 'Rate limit exceeded for this API key; resend after a pause.');
-    return ingestTicks(this.env, (p) => this.ctx.waitUntil(p), f.ticks, traceId);
+    return checkTicks(this.env, (p) => this.ctx.waitUntil(p), f.ticks);
+  }
+
+  #room(symbol: string): DurableObjectStub<SymbolRoom> {
+    let stub = this.#rooms.get(symbol);
+    if (!stub) {
+      stub = roomFor(this.env, symbol);
+      this.#rooms.set(symbol, stub);
+    }
+    return stub;
   }
 
   /**

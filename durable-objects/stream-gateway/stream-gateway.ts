@@ -11,6 +11,7 @@ import {
   type UnsubscribeFrame,
 } from '../../schema/contracts/stream';
 import { ApiError } from '../../workers/errors';
+import { frameTooBig } from '../../workers/lib/frame-size';
 import { createLogger } from '../../workers/lib/logger';
 import {
   recordWsConflation,
@@ -198,8 +199,7 @@ export class StreamGateway extends DurableObject<Env> {
   }
 
   async #onMessage(conn: Connection, message: string | ArrayBuffer): Promise<void> {
-    const size = typeof message === 'string' ? byteLength(message) : message.byteLength;
-    if (size > STREAM_LIMITS.maxFrameBytes) {
+    if (frameTooBig(message, STREAM_LIMITS.maxFrameBytes)) {
       this.#close(
         conn,
         CloseCode.messageTooBig,
@@ -629,9 +629,4 @@ export class StreamGateway extends DurableObject<Env> {
     for (const symbol of [...conn.subs.keys()]) this.#unsubscribe(conn, symbol);
     this.#subs.removeConn(conn.meta.id);
   }
-}
-
-function byteLength(s: string): number {
-  // Every UTF-16 unit is at most 3 UTF-8 bytes: only count exactly when it could matter.
-  return s.length * 3 <= STREAM_LIMITS.maxFrameBytes ? s.length : new TextEncoder().encode(s).length;
 }

@@ -149,12 +149,14 @@ export class SymbolRoom extends DurableObject<Env> {
       for (const m of out) this.#store.appendMessage(m);
       this.#persistState();
     });
+    // This batch's last seq, read before yielding: batches delivered meanwhile move `#seq` on.
+    const lastSeq = this.#seq;
     if (out.length > 0) {
       // Fan out first: the alarm bookkeeping is a storage round trip the subscribers need not wait for.
       this.onSequenced(out, traceId);
       await this.#scheduleAlarm();
     }
-    return { accepted: ticks.length - duplicates, duplicates, lastSeq: this.#seq };
+    return { accepted: ticks.length - duplicates, duplicates, lastSeq };
   }
 
   #closeBar(

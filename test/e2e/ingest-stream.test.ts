@@ -150,6 +150,35 @@ describe('publisher socket (GET /api/v1/ingest/stream)', () => {
     expect(again.type === 'ack' && again.accepted).toBe(0);
   });
 
+  it('keeps each symbol in the order sent when pipelined frames interleave symbols', async () => {
+    const symbols = ['DOGE-USD', 'EURUSD'] as const;
+    const sub = await TestSocket.open();
+    open.push(sub);
+    await sub.next('welcome');
+    sub.send({ type: 'subscribe', id: 's', symbols: [...symbols], channels: ['trades'], bars: 0 });
+    const snaps = new Map<string, number>();
+    for (const symbol of symbols)
+      snaps.set(symbol, (await sub.next('snapshot', (f) => f.symbol === symbol)).seq);
+    const pub = await Publisher.open();
+    open.push(pub.ws);
+    // Frame k: one symbol, the other, or both in one frame; all sent before any answer.
+    const frames = Array.from({ length: 30 }, (_, k) => {
+      const which = k % 3 === 2 ? symbols : [symbols[k % 3]!];
+      return { type: 'ticks', id: `i${k}`, ticks: which.flatMap((s) => trades(s, [2 + k / 1000])) };
+    });
+    for (const f of frames) pub.send(f);
+    const acks = await Promise.all(frames.map((f) => pub.answer(f.id)));
+    for (const a of acks) expect(a.type).toBe('ack');
+    for (const symbol of symbols) {
+      const last = Math.max(...acks.map((a) => (a.type === 'ack' ? (a.symbols[symbol]?.lastSeq ?? 0) : 0)));
+      const got = (await sub.untilSeq(symbol, last)).filter(
+        (m) => m.symbol === symbol && m.type === 'trade' && m.seq > (snaps.get(symbol) ?? 0),
+      );
+      const sent = frames.flatMap((f) => f.ticks.filter((t) => t.symbol === symbol).map((t) => t.price));
+      expect(got.map((m) => (m.type === 'trade' ? m.price : 0))).toEqual(sent);
+    }
+  });
+
   it('answers bad frames with the API error shape by id and keeps the socket working', async () => {
     const pub = await Publisher.open();
     open.push(pub.ws);

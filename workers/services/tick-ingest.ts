@@ -1,7 +1,11 @@
+import type { SymbolRoom } from '../../durable-objects/symbol-room/symbol-room';
 import type { SymbolIngestResult, Tick, TickIngestResult } from '../../schema/contracts/ingest';
 import { ApiError } from '../errors';
 import { roomFor } from './rooms';
 import { requireKnownSymbol } from './symbol-guard';
+
+/** A batch grouped by symbol, every symbol checked against the catalogue. */
+export type CheckedTicks = ReadonlyMap<string, Tick[]>;
 
 /**
  * Sequences a validated batch of ticks: one room call per symbol, in parallel. Shared by
@@ -16,6 +20,15 @@ export async function ingestTicks(
   ticks: readonly Tick[],
   traceId: string,
 ): Promise<TickIngestResult> {
+  return sequenceTicks(await checkTicks(env, waitUntil, ticks), (s) => roomFor(env, s), traceId);
+}
+
+/** Groups a batch by symbol and checks each symbol (404 `not_found` for an unknown one). */
+export async function checkTicks(
+  env: Env,
+  waitUntil: (p: Promise<unknown>) => void,
+  ticks: readonly Tick[],
+): Promise<CheckedTicks> {
   const bySymbol = new Map<string, Tick[]>();
   for (const t of ticks) {
     const list = bySymbol.get(t.symbol);
@@ -23,9 +36,23 @@ export async function ingestTicks(
     else bySymbol.set(t.symbol, [t]);
   }
   await Promise.all([...bySymbol.keys()].map((s) => requireKnownSymbol(env, waitUntil, s)));
-  const entries = [...bySymbol];
+  return bySymbol;
+}
+
+/**
+ * Hands each symbol's ticks to its room. Every room call is made before this function first
+ * yields, so a caller that calls it for batch after batch on the same stubs has them delivered
+ * (and sequenced) in that order: calls on one stub arrive in the order made (E-order,
+ * https://developers.cloudflare.com/durable-objects/api/stub/).
+ */
+export async function sequenceTicks(
+  checked: CheckedTicks,
+  room: (symbol: string) => DurableObjectStub<SymbolRoom>,
+  traceId: string,
+): Promise<TickIngestResult> {
+  const entries = [...checked];
   const settled = await Promise.allSettled(
-    entries.map(([symbol, list]) => roomFor(env, symbol).ingest(symbol, list, traceId)),
+    entries.map(([symbol, list]) => room(symbol).ingest(symbol, list, traceId)),
   );
   const symbols: Record<string, SymbolIngestResult> = {};
   const failed: string[] = [];
