@@ -2,12 +2,14 @@
  * `npm run bench:ws`: fan-out latency of the market-data stream (see ../shared BENCHMARKS.md).
  * For each case it starts its own `wrangler dev` (simulator off, fresh seeded state), forks
  * subscriber processes holding the case's sockets, publishes 20 ticks/s per symbol over the
- * publisher WebSocket (`--publisher=http`: one ingest request per tick; each tick's `ts` is its send time) and measures receive − send. The baseline, in the
- * same run, is a minimal Node `ws` server (bench/ws-baseline-server.ts) that broadcasts each tick to
- * every socket of its symbol, fed by a WebSocket publisher.
+ * publisher WebSocket (`--publisher=http`: one ingest request per tick; each tick's `ts` is its
+ * send time) and measures receive − send. In the same run, two references with the same clients:
+ * the baseline, a minimal Node `ws` server (bench/ws-baseline-server.ts) that broadcasts each tick
+ * to every socket of its symbol, fed by a WebSocket publisher; and the workerd floor
+ * (bench/ws-floor), the same broadcast as a bare Durable Object under `wrangler dev`.
  *
  *   npm run bench:ws -- --cases=100,1000,5000,10000x100 --runs=3 --seconds=10 [--direct] [--profile] [--deflate]
- *     [--publisher=socket|http] [--per-gateway=N]
+ *     [--publisher=socket|http] [--per-gateway=N] [--no-floor]
  *
  * A case `N` is N subscribers of one symbol; `NxS` is N sockets over S symbols (socket i on symbol
  * i mod S; the bench adds the symbols to its database). Defaults: cases 100,1000 (`--sizes` is an
@@ -62,6 +64,8 @@ const RUNS = Number(arg('runs', '3'));
 const PER_GATEWAY = arg('per-gateway', '');
 const SECONDS = Number(arg('seconds', '10'));
 const DIRECT = process.argv.includes('--direct');
+/** `--no-floor`: skip the bare-Durable-Object row (bench/ws-floor), which adds a server per case. */
+const FLOOR = !process.argv.includes('--no-floor');
 /** `--profile`: a CPU profile of the Worker's isolate during each measured case of ours (bench/lib/inspector.ts). */
 const PROFILE = process.argv.includes('--profile');
 /** Subscriber processes per case (default: 2 from 1,000 sockets, else 1). */
@@ -469,6 +473,60 @@ async function openPublisher(
   };
 }
 
+/** One tick per symbol as a ready-made data frame, for servers that broadcast frames as they are. */
+function broadcastTick(pub: WebSocket, c: Case, i: number): undefined {
+  for (const symbol of c.symbols) {
+    const now = Date.now();
+    const m = { symbol, seq: i + 1, ts: now, st: now, type: 'trade', price: 100 + (i % 50) / 100, size: 1 };
+    pub.send(JSON.stringify({ type: 'data', messages: [m] }));
+  }
+  return undefined;
+}
+
+async function openBroadcastPublisher(url: string): Promise<WebSocket> {
+  const pub = new WebSocket(url, { perMessageDeflate: false });
+  await new Promise((resolve, reject) => {
+    pub.once('open', resolve);
+    pub.once('error', reject);
+  });
+  return pub;
+}
+
+/**
+ * The runtime floor: bench/ws-floor, a Durable Object that only loops `send` over its
+ * hibernatable sockets, under the same `wrangler dev` and on the same path (proxy or direct) as
+ * the Skippy row. What separates Skippy from it is ours; what separates it from Node is workerd's.
+ */
+async function runFloor(c: Case, direct: boolean): Promise<CaseResult> {
+  const src = mkdtempSync(join(tmpdir(), 'skippy-bench-ws-floor-'));
+  cpSync(join(ROOT, 'bench/ws-floor'), src, { recursive: true });
+  const platform = await startServer(src, join(src, '.state'));
+  try {
+    const base = direct ? await directUrl(platform.pid, platform.url) : platform.url;
+    const pub = await openBroadcastPublisher(`${platform.url.replace('http', 'ws')}/pub`);
+    try {
+      return await measure({
+        n: c.n,
+        serverPid: platform.pid,
+        connect: {
+          cmd: 'connect',
+          mode: 'base',
+          url: `${base.replace('http', 'ws')}/sub`,
+          symbols: c.symbols,
+          deflate: DEFLATE,
+          n: c.n,
+        },
+        publish: (i) => broadcastTick(pub, c, i),
+      });
+    } finally {
+      pub.close();
+    }
+  } finally {
+    await platform.stop();
+    rmSync(src, { recursive: true, force: true });
+  }
+}
+
 async function runBaseline(c: Case): Promise<CaseResult> {
   const n = c.n;
   const server = fork(join(ROOT, 'bench/ws-baseline-server.ts'), ['0'], {
@@ -486,11 +544,7 @@ async function runBaseline(c: Case): Promise<CaseResult> {
         }
       });
     });
-    const pub = new WebSocket(`ws://127.0.0.1:${port}/pub`);
-    await new Promise((r, j) => {
-      pub.once('open', r);
-      pub.once('error', j);
-    });
+    const pub = await openBroadcastPublisher(`ws://127.0.0.1:${port}/pub`);
     try {
       return await measure({
         n,
@@ -503,27 +557,7 @@ async function runBaseline(c: Case): Promise<CaseResult> {
           deflate: DEFLATE,
           n,
         },
-        publish: (i) => {
-          for (const symbol of c.symbols) {
-            pub.send(
-              JSON.stringify({
-                type: 'data',
-                messages: [
-                  {
-                    symbol,
-                    seq: i + 1,
-                    ts: Date.now(),
-                    st: Date.now(),
-                    type: 'trade',
-                    price: 100 + (i % 50) / 100,
-                    size: 1,
-                  },
-                ],
-              }),
-            );
-          }
-          return undefined;
-        },
+        publish: (i) => broadcastTick(pub, c, i),
       });
     } finally {
       pub.close();
@@ -613,14 +647,14 @@ try {
   const admin = seed.keys.find((k) => k.scopes.includes('admin'));
   if (!admin) throw new Error('no admin demo key');
   if (CASES.some((c) => c.symbols.length > 1)) await addBenchSymbols(templateDir, CASES);
-  const results: Array<{ c: Case; ours: CaseResult[]; direct: CaseResult[]; base: CaseResult[] }> = CASES.map(
-    (c) => ({
-      c,
-      ours: [],
-      direct: [],
-      base: [],
-    }),
-  );
+  const results: Array<{
+    c: Case;
+    ours: CaseResult[];
+    direct: CaseResult[];
+    floor: CaseResult[];
+    floorDirect: CaseResult[];
+    base: CaseResult[];
+  }> = CASES.map((c) => ({ c, ours: [], direct: [], floor: [], floorDirect: [], base: [] }));
   for (let run = 0; run < RUNS; run++) {
     for (const r of results) {
       const name = caseName(r.c);
@@ -643,6 +677,14 @@ try {
         console.error(`run ${run + 1}/${RUNS}, N=${name}: ours, direct to workerd…`);
         r.direct.push(await attempt(name, () => runOurs(templateDir, admin.key, r.c, run, true)));
       }
+      if (FLOOR) {
+        console.error(`run ${run + 1}/${RUNS}, N=${name}: workerd floor…`);
+        r.floor.push(await attempt(`${name} floor`, () => runFloor(r.c, !viaProxy)));
+        if (DIRECT && viaProxy) {
+          console.error(`run ${run + 1}/${RUNS}, N=${name}: workerd floor, direct…`);
+          r.floorDirect.push(await attempt(`${name} floor direct`, () => runFloor(r.c, true)));
+        }
+      }
       console.error(`run ${run + 1}/${RUNS}, N=${name}: baseline…`);
       r.base.push(await attempt(name, () => runBaseline(r.c)));
     }
@@ -655,6 +697,8 @@ try {
     for (const [impl, xs] of [
       [proxyFits(r.c, FILE_LIMIT) ? 'skippy (wrangler dev)' : 'skippy (direct workerd)*', r.ours],
       ['skippy (direct workerd)', r.direct],
+      [proxyFits(r.c, FILE_LIMIT) ? 'floor (bare DO, wrangler dev)' : 'floor (bare DO, direct)*', r.floor],
+      ['floor (bare DO, direct)', r.floorDirect],
       ['baseline (node ws)', r.base],
     ] as const) {
       if (xs.length === 0) continue;
@@ -674,19 +718,26 @@ try {
         client_cpu_pct: fmt(med(xs, 'clientCpuPct')),
       });
     }
-    rows.push({
+    const ratio = (impl: string, a: CaseResult[], b: CaseResult[]) => ({
       N: caseName(r.c),
-      impl: 'ratio ours/baseline',
-      p50_ms: fmt(med(r.ours, 'p50') / med(r.base, 'p50'), 2),
-      p99_ms: fmt(med(r.ours, 'p99') / med(r.base, 'p99'), 2),
+      impl,
+      p50_ms: fmt(med(a, 'p50') / med(b, 'p50'), 2),
+      p99_ms: fmt(med(a, 'p99') / med(b, 'p99'), 2),
       p99_spread: '',
       max_ms: '',
       fanout_p50_p99: '',
       delivered_pct: '',
-      msgs_per_s: fmt(med(r.ours, 'msgsPerSec') / med(r.base, 'msgsPerSec'), 2),
+      msgs_per_s: fmt(med(a, 'msgsPerSec') / med(b, 'msgsPerSec'), 2),
       server_cpu_pct: '',
       client_cpu_pct: '',
     });
+    if (r.floor.length > 0) {
+      rows.push(ratio('ratio ours/floor', r.ours, r.floor));
+      if (r.direct.length > 0 && r.floorDirect.length > 0)
+        rows.push(ratio('ratio ours/floor, direct', r.direct, r.floorDirect));
+      rows.push(ratio('ratio floor/baseline', r.floor, r.base));
+    }
+    rows.push(ratio('ratio ours/baseline', r.ours, r.base));
   }
   console.log(
     `\nbench:ws — N sockets (NxS: over S symbols), ${RATE} ticks/s per symbol, ticks published over ${PUBLISHER === 'socket' ? 'the publisher WebSocket' : 'POST /api/v1/ingest/ticks'}, subscribers ${DEFLATE ? 'offer' : 'do not offer'} permessage-deflate, ${SECONDS} s measured per case, median of ${RUNS} run(s); latency = receive − send (ms resolution); fanout = receive − room sequencing time (st)\n`,
