@@ -162,14 +162,14 @@ export class IngestSession extends DurableObject<Env> {
               return stub;
             },
             traceId,
+            // A stub that threw stays broken: the next frame for that room gets a fresh one.
+            (s) => {
+              if (this.#rooms.get(s) === used.get(s)) this.#rooms.delete(s);
+            },
           )
             .then(
               (result) => send(ws, { type: 'ack', id: frame.id, ...result }),
-              (err: unknown) => {
-                // A stub that threw stays broken: the next frame for these rooms gets a fresh one.
-                for (const [s, stub] of used) if (this.#rooms.get(s) === stub) this.#rooms.delete(s);
-                this.#reject(ws, frame.id, err, traceId);
-              },
+              (err: unknown) => this.#reject(ws, frame.id, err, traceId),
             )
             .finally(() => {
               q.applying--;

@@ -179,6 +179,46 @@ describe('publisher socket (GET /api/v1/ingest/stream)', () => {
     }
   });
 
+  it('answers every pipelined frame across a room restart; resending the failed ones loses nothing', async () => {
+    const symbol = 'SOL-USD';
+    const sub = await TestSocket.open();
+    open.push(sub);
+    await sub.next('welcome');
+    sub.send({ type: 'subscribe', id: 's', symbols: [symbol], channels: ['trades'], bars: 0 });
+    const snap = await sub.next('snapshot', (f) => f.symbol === symbol);
+    const pub = await Publisher.open();
+    open.push(pub.ws);
+    const frames = Array.from({ length: 40 }, (_, k) => ({
+      type: 'ticks',
+      id: `r${k}`,
+      ticks: trades(symbol, [3 + k / 1000]),
+    }));
+    for (const f of frames.slice(0, 20)) pub.send(f);
+    // The room crashes while frames are in flight to it (its stub in the session breaks with it).
+    const restart = call(`/api/v1/admin/rooms/${symbol}/restart`, { method: 'POST', key: demoKey('admin') });
+    for (const f of frames.slice(20)) pub.send(f);
+    expect((await restart).status).toBe(200);
+    let pending = frames;
+    let lastSeq = 0;
+    for (let round = 0; pending.length > 0 && round < 5; round++) {
+      const answers = await Promise.all(pending.map((f) => pub.answer(f.id)));
+      const failed: typeof frames = [];
+      answers.forEach((a, i) => {
+        if (a.type === 'ack') lastSeq = Math.max(lastSeq, a.symbols[symbol]?.lastSeq ?? 0);
+        else {
+          expect(a.status).toBe(503);
+          failed.push({ ...pending[i]!, id: `${pending[i]!.id}-again${round}` });
+        }
+      });
+      for (const f of failed) pub.send(f);
+      pending = failed;
+    }
+    expect(pending).toEqual([]);
+    const got = (await sub.untilSeq(symbol, lastSeq)).filter((m) => m.type === 'trade' && m.seq > snap.seq);
+    const prices = got.map((m) => (m.type === 'trade' ? m.price : 0)).sort((a, b) => a - b);
+    expect(prices).toEqual(frames.map((f) => f.ticks[0]!.price));
+  });
+
   it('answers bad frames with the API error shape by id and keeps the socket working', async () => {
     const pub = await Publisher.open();
     open.push(pub.ws);

@@ -49,6 +49,8 @@ export async function sequenceTicks(
   checked: CheckedTicks,
   room: (symbol: string) => DurableObjectStub<SymbolRoom>,
   traceId: string,
+  /** Told of each symbol whose room call failed (its stub is broken: drop it). */
+  onRoomFailed?: (symbol: string) => void,
 ): Promise<TickIngestResult> {
   const entries = [...checked];
   const settled = await Promise.allSettled(
@@ -59,7 +61,10 @@ export async function sequenceTicks(
   settled.forEach((s, i) => {
     const symbol = entries[i]![0];
     if (s.status === 'fulfilled') symbols[symbol] = s.value;
-    else failed.push(symbol);
+    else {
+      failed.push(symbol);
+      onRoomFailed?.(symbol);
+    }
   });
   if (failed.length > 0) {
     throw new ApiError('dependency_failed', 'Some symbols could not be sequenced; resend the batch.', {
