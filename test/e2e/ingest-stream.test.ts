@@ -89,6 +89,20 @@ afterEach(() => {
   for (const s of open.splice(0)) s.close();
 });
 
+/** A trades subscriber of `symbols` (with each snapshot's seq) and a publisher socket. */
+async function subscriberAndPublisher(symbols: readonly string[]) {
+  const sub = await TestSocket.open();
+  open.push(sub);
+  await sub.next('welcome');
+  sub.send({ type: 'subscribe', id: 's', symbols: [...symbols], channels: ['trades'], bars: 0 });
+  const snaps = new Map<string, number>();
+  for (const symbol of symbols)
+    snaps.set(symbol, (await sub.next('snapshot', (f) => f.symbol === symbol)).seq);
+  const pub = await Publisher.open();
+  open.push(pub.ws);
+  return { sub, snaps, pub };
+}
+
 describe('publisher socket (GET /api/v1/ingest/stream)', () => {
   it('refuses an upgrade without an ingest key: no key 401, read-only key 403', async () => {
     const status = (headers: Record<string, string>) =>
@@ -109,13 +123,8 @@ describe('publisher socket (GET /api/v1/ingest/stream)', () => {
 
   it('sequences frames in the order sent, acks each by id, and subscribers get every tick once', async () => {
     const symbol = 'EURUSD';
-    const sub = await TestSocket.open();
-    open.push(sub);
-    await sub.next('welcome');
-    sub.send({ type: 'subscribe', id: 's', symbols: [symbol], channels: ['trades'], bars: 0 });
-    const snap = await sub.next('snapshot', (f) => f.symbol === symbol);
-    const pub = await Publisher.open();
-    open.push(pub.ws);
+    const { sub, snaps, pub } = await subscriberAndPublisher([symbol]);
+    const snap = { seq: snaps.get(symbol)! };
     // Pipelined: all frames go out before the first answer arrives.
     const frames = Array.from({ length: 20 }, (_, k) => ({
       type: 'ticks',
@@ -152,15 +161,7 @@ describe('publisher socket (GET /api/v1/ingest/stream)', () => {
 
   it('keeps each symbol in the order sent when pipelined frames interleave symbols', async () => {
     const symbols = ['DOGE-USD', 'EURUSD'] as const;
-    const sub = await TestSocket.open();
-    open.push(sub);
-    await sub.next('welcome');
-    sub.send({ type: 'subscribe', id: 's', symbols: [...symbols], channels: ['trades'], bars: 0 });
-    const snaps = new Map<string, number>();
-    for (const symbol of symbols)
-      snaps.set(symbol, (await sub.next('snapshot', (f) => f.symbol === symbol)).seq);
-    const pub = await Publisher.open();
-    open.push(pub.ws);
+    const { sub, snaps, pub } = await subscriberAndPublisher(symbols);
     // Frame k: one symbol, the other, or both in one frame; all sent before any answer.
     const frames = Array.from({ length: 30 }, (_, k) => {
       const which = k % 3 === 2 ? symbols : [symbols[k % 3]!];
@@ -181,13 +182,8 @@ describe('publisher socket (GET /api/v1/ingest/stream)', () => {
 
   it('answers every pipelined frame across a room restart; resending the failed ones loses nothing', async () => {
     const symbol = 'SOL-USD';
-    const sub = await TestSocket.open();
-    open.push(sub);
-    await sub.next('welcome');
-    sub.send({ type: 'subscribe', id: 's', symbols: [symbol], channels: ['trades'], bars: 0 });
-    const snap = await sub.next('snapshot', (f) => f.symbol === symbol);
-    const pub = await Publisher.open();
-    open.push(pub.ws);
+    const { sub, snaps, pub } = await subscriberAndPublisher([symbol]);
+    const snap = { seq: snaps.get(symbol)! };
     const frames = Array.from({ length: 40 }, (_, k) => ({
       type: 'ticks',
       id: `r${k}`,
