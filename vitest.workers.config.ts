@@ -14,6 +14,9 @@ export default defineProject(async () => {
             TEST_MIGRATIONS: migrations,
             SIMULATOR_ENABLED: 'false',
             LOG_LEVEL: 'error',
+            // Suites fire concurrent requests (the fuzz suite 16 at a time) and must not be shed;
+            // test/integration/load-shed.test.ts sets its own low limit.
+            LOAD_SHED_MAX_INFLIGHT: '1000',
             FUZZ_RUNS: process.env.FUZZ_RUNS ?? '',
             FUZZ_ONLY: process.env.FUZZ_ONLY ?? '',
             FUZZ_PROFILE: process.env.FUZZ_PROFILE ?? '',

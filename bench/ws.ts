@@ -35,6 +35,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import WebSocket from 'ws';
+import { instrument } from '../engine/market/catalog';
 import { buildDashboardIfNeeded } from '../scripts/lib/dashboard';
 import { d1Execute, freePort, preparePlatform, ROOT, wranglerEnv } from '../scripts/lib/platform';
 import { captureProfile, summarise } from './lib/inspector';
@@ -398,7 +399,8 @@ async function runOurs(
           symbol,
           sourceId: `b${run}-${n}-${i}-${symbol}-${Math.random()}`,
           ts: Date.now(),
-          price: 100 + (i % 50) / 100,
+          // Near the seeded price (100 for bench symbols without history): inside the ingest price band.
+          price: (instrument(symbol)?.price ?? 100) + (i % 50) / 100,
           size: 1,
         }));
         return publisher ? publisher.send(ticks) : publishHttp(platform.url, adminKey, ticks);

@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { defineConfig, type Plugin } from 'vite';
+import { assetHeadersFile } from '../workers/lib/security-policy';
 
 const root = fileURLToPath(new URL('.', import.meta.url));
 
@@ -28,7 +29,7 @@ export default defineConfig({
       },
     },
   },
-  plugins: [sizeBudget({ initialJsGzipBytes: INITIAL_JS_BUDGET_BYTES })],
+  plugins: [sizeBudget({ initialJsGzipBytes: INITIAL_JS_BUDGET_BYTES }), assetHeaders()],
   server: {
     proxy: {
       '/api': { target: 'http://127.0.0.1:8787', ws: true },
@@ -36,6 +37,20 @@ export default defineConfig({
     },
   },
 });
+
+/**
+ * Writes `_headers` next to the assets, so that the pages and files served without the Worker
+ * carry the API's security headers (Workers static assets apply it; it is not served itself).
+ */
+function assetHeaders(): Plugin {
+  return {
+    name: 'skippy-asset-headers',
+    apply: 'build',
+    generateBundle() {
+      this.emitFile({ type: 'asset', fileName: '_headers', source: assetHeadersFile() });
+    },
+  };
+}
 
 interface ChunkInfo {
   fileName: string;

@@ -7,6 +7,7 @@
  *   npm run keys -- revoke key_…
  */
 import { parseArgs } from 'node:util';
+import { localKvDelete, localKvKey, localKvPut } from './lib/local-kv';
 import {
   applyMigrations,
   DEFAULT_PERSIST,
@@ -15,6 +16,9 @@ import {
   makeKey,
   type Scope,
 } from './lib/platform';
+
+/** As in workers/services/key-revocations.ts: twice the 10-minute life of a last-known-good copy. */
+const TOMBSTONE_TTL_SECONDS = 20 * 60;
 
 const SCOPES: readonly Scope[] = ['read', 'trade', 'ingest', 'admin'];
 
@@ -45,8 +49,8 @@ interface Row {
   revoked_at: number | null;
 }
 
-function rowsOf(result: unknown[]): Row[] {
-  const first = result[0] as { results?: Row[] } | undefined;
+function rowsOf<T = Row>(result: unknown[]): T[] {
+  const first = result[0] as { results?: T[] } | undefined;
   return first?.results ?? [];
 }
 
@@ -88,13 +92,31 @@ switch (command) {
   }
   case 'revoke': {
     if (!arg || !/^key_[A-Za-z0-9_-]+$/.test(arg)) fail('usage: npm run keys -- revoke key_…');
-    const rows = rowsOf(
-      await d1Execute(persistTo, {
-        command: `UPDATE api_keys SET revoked_at = ${Date.now()} WHERE id = '${arg}' AND revoked_at IS NULL RETURNING id`,
-      }),
+    // The same steps as the admin API (workers/services/revoke-key.ts): the tombstone first, so no
+    // last-known-good copy (in KV or in a running Worker's memory) is accepted while D1 fails, then
+    // D1, then the KV copy. Each step is idempotent: revoking again repairs a half-done revocation.
+    const found = rowsOf<{ hash: string }>(
+      await d1Execute(persistTo, { command: `SELECT hash FROM api_keys WHERE id = '${arg}'` }),
+    )[0];
+    if (!found) fail(`no key ${arg}`);
+    const now = Date.now();
+    await localKvPut(
+      persistTo,
+      localKvKey.revokedKey(found.hash),
+      JSON.stringify({ keyId: arg, revokedAt: now }),
+      TOMBSTONE_TTL_SECONDS,
     );
-    if (rows.length === 0) fail(`no active key ${arg}`);
-    console.log(`Revoked ${arg}.`);
+    const row = rowsOf<{ revoked_at: number }>(
+      await d1Execute(persistTo, {
+        command: `UPDATE api_keys SET revoked_at = COALESCE(revoked_at, ${now}) WHERE id = '${arg}' RETURNING revoked_at`,
+      }),
+    )[0];
+    await localKvDelete(persistTo, localKvKey.apiKey(found.hash));
+    console.log(
+      !row || row.revoked_at === now
+        ? `Revoked ${arg}.`
+        : `${arg} was already revoked at ${new Date(row.revoked_at).toISOString()}; its cached copies are superseded again.`,
+    );
     break;
   }
   default:

@@ -2,8 +2,11 @@ import { HTTPException } from 'hono/http-exception';
 import { ApiError, ERROR_STATUS, type ErrorCode, toErrorBody } from './errors';
 import { createLogger } from './lib/logger';
 import { requireScope } from './middleware/auth';
+import { authFailureLimit } from './middleware/auth-failures';
 import { bodyLimit } from './middleware/body-limit';
 import { cors } from './middleware/cors';
+import { jsonDepthLimit } from './middleware/json-depth';
+import { loadShed } from './middleware/load-shed';
 import { requestMetrics } from './middleware/metrics';
 import { rateLimit } from './middleware/rate-limit';
 import { securityHeaders } from './middleware/security-headers';
@@ -34,12 +37,18 @@ export function createApp() {
   app.use('*', requestMetrics());
   app.use('*', securityHeaders());
   app.use('/api/*', cors());
+  // Past capacity, answer 503 + Retry-After now instead of queueing (health and /metrics exempt).
+  app.use('*', loadShed());
   const csvLimit = bodyLimit(MAX_CSV_BYTES);
   const defaultLimit = bodyLimit(DEFAULT_BODY_LIMIT);
   // CSV history imports may be larger than every other body.
   app.use('/api/*', (c, next) =>
     c.req.path === '/api/v1/ingest/bars' ? csvLimit(c, next) : defaultLimit(c, next),
   );
+
+  // Before every route that authenticates (the stream and /metrics authenticate in their handlers):
+  // an address that keeps failing authentication is answered 429 before any key lookup.
+  app.use('*', authFailureLimit());
 
   app.route('/metrics', metricsRoutes);
   app.route('/api/health', health);
@@ -54,6 +63,8 @@ export function createApp() {
   app.use('/api/v1/backtests/*', requireScope('trade'), rateLimit());
   // The stream itself authenticates inside its handler (header or single-use ticket).
   app.use('/api/v1/stream/ticket', requireScope('read'), rateLimit());
+  // After auth and rate limiting, before every validator: deep JSON must never reach a recursion.
+  app.use('/api/*', jsonDepthLimit());
 
   app.route('/api/v1/symbols', symbolsRoutes);
   app.route('/api/v1/quotes', quotesRoutes);

@@ -7,6 +7,7 @@ export const ERROR_STATUS = {
   bad_request: 400,
   validation_failed: 400,
   invalid_json: 400,
+  invalid_cursor: 400,
   unauthorized: 401,
   forbidden: 403,
   not_found: 404,
@@ -21,6 +22,7 @@ export const ERROR_STATUS = {
   internal: 500,
   upstream_unavailable: 503,
   dependency_failed: 503,
+  overloaded: 503,
 } as const satisfies Record<string, number>;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;

@@ -4,6 +4,7 @@ import { flushNow } from './metrics/flush';
 import { dispatchQueue } from './queues/dispatch';
 import { reapBacktests } from './services/backtest-reaper';
 import { scheduleRetraining } from './services/prediction-training';
+import { reportBackgroundError } from './services/sentry';
 
 export { IngestSession } from '../durable-objects/ingest-session/ingest-session';
 export { MarketSimulator } from '../durable-objects/market-simulator/market-simulator';
@@ -36,20 +37,24 @@ export default {
   },
   async queue(batch, env, ctx) {
     setLogLevel(env.LOG_LEVEL);
-    await dispatchQueue(batch, env, ctx);
-    ctx.waitUntil(flushNow(env));
+    try {
+      await dispatchQueue(batch, env, ctx);
+    } finally {
+      ctx.waitUntil(flushNow(env));
+    }
   },
   async scheduled(_controller, env, ctx) {
     setLogLevel(env.LOG_LEVEL);
     ensureSimulator(env, ctx);
     const log = createLogger({});
+    const waitUntil = (p: Promise<unknown>) => ctx.waitUntil(p);
+    const failed = (name: string) => (err: unknown) => {
+      log.warn(`cron job ${name} failed`, { error: String(err) });
+      reportBackgroundError(env, err, { component: 'cron', name, waitUntil });
+    };
     const jobs = Promise.all([
-      scheduleRetraining(env, Date.now()).catch((err: unknown) =>
-        log.warn('retraining schedule failed', { error: String(err) }),
-      ),
-      reapBacktests(env, Date.now()).catch((err: unknown) =>
-        log.warn('backtest reaper failed', { error: String(err) }),
-      ),
+      scheduleRetraining(env, Date.now()).catch(failed('retraining')),
+      reapBacktests(env, Date.now()).catch(failed('backtest-reaper')),
     ]);
     // Flush after the jobs, so the queue-depth gauges they report leave this isolate now, not a minute later.
     ctx.waitUntil(jobs.then(() => flushNow(env)));

@@ -1,3 +1,4 @@
+import './lib/zod-jitless';
 import { sessionApp } from './app/session-app';
 import { clearKey, loadKey } from './auth/session';
 import { signInView } from './auth/sign-in-view';

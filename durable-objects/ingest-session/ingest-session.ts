@@ -1,7 +1,7 @@
 import { DurableObject } from 'cloudflare:workers';
 import { z } from 'zod';
 import { PUBLISH_LIMITS, PublishFrame } from '../../schema/contracts/ingest';
-import { CloseCode } from '../../schema/contracts/stream';
+import { CloseCode, STREAM_LIMITS } from '../../schema/contracts/stream';
 import { ApiError, toErrorBody, zodIssues } from '../../workers/errors';
 import { frameTooBig } from '../../workers/lib/frame-size';
 import { createLogger } from '../../workers/lib/logger';
@@ -10,6 +10,7 @@ import { hasScope } from '../../workers/middleware/auth';
 import { principalById, RateLimitTier } from '../../workers/services/api-keys';
 import { isDependencyFailure } from '../../workers/services/d1';
 import { roomFor } from '../../workers/services/rooms';
+import { reportBackgroundError } from '../../workers/services/sentry';
 import { checkTicks, sequenceTicks } from '../../workers/services/tick-ingest';
 import type { SymbolRoom } from '../symbol-room/symbol-room';
 
@@ -25,6 +26,11 @@ interface SocketQueue {
 
 /** While D1 cannot answer the key re-check, publishing goes on this long after the last good one. */
 const KEY_FALLBACK_MS = 10 * 60_000;
+/**
+ * How often an alarm looks the key up again while sockets are open (one D1 read per object, i.e.
+ * per key, whatever the traffic), so a revoked key's idle publisher closes within 5 s too.
+ */
+export const PUBLISHER_KEY_RECHECK_MS = 3_000;
 
 const Attachment = z.object({
   connId: z.string(),
@@ -32,6 +38,10 @@ const Attachment = z.object({
   tier: RateLimitTier,
   /** Last time the key was found valid. */
   checkedAt: z.number(),
+  /** Frames that were not JSON or failed the schema; past `STREAM_LIMITS.maxBadFrames` the socket closes (4002). */
+  bad: z.number().int().min(0).default(0),
+  /** Set when this object closed the socket: frames still buffered are dropped unread. */
+  closing: z.boolean().optional(),
 });
 type Attachment = z.infer<typeof Attachment>;
 
@@ -51,10 +61,10 @@ export class IngestSession extends DurableObject<Env> {
   readonly #queues = new Map<WebSocket, SocketQueue>();
   /** One stub per room for every socket of this key: E-order holds per stub, not across stubs. */
   readonly #rooms = new Map<string, DurableObjectStub<SymbolRoom>>();
-  /** Sockets whose key re-check is in flight. */
-  readonly #checking = new Set<WebSocket>();
-  /** Sockets closed for their key: frames still arriving before the close completes are refused. */
-  readonly #refused = new WeakMap<WebSocket, ApiError>();
+  /** Sockets this object closed (bad frames, revoked key): their buffered frames are dropped unread. */
+  readonly #closed = new WeakSet<WebSocket>();
+  /** Whether the key re-check alarm is known to be scheduled (lost on eviction, then read once). */
+  #alarmArmed = false;
   readonly #log = createLogger({ component: 'ingest-session' });
 
   override async fetch(request: Request): Promise<Response> {
@@ -64,17 +74,35 @@ export class IngestSession extends DurableObject<Env> {
       return new Response('expected an authenticated WebSocket upgrade', { status: 400 });
     const { 0: client, 1: server } = new WebSocketPair();
     this.ctx.acceptWebSocket(server);
-    const meta: Attachment = { connId: crypto.randomUUID(), keyId, tier: tier.data, checkedAt: Date.now() };
+    const meta: Attachment = {
+      connId: crypto.randomUUID(),
+      keyId,
+      tier: tier.data,
+      checkedAt: Date.now(),
+      bad: 0,
+    };
     server.serializeAttachment(meta);
     server.send(JSON.stringify({ type: 'welcome', connectionId: meta.connId, limits: PUBLISH_LIMITS }));
+    await this.#armAlarm();
     return new Response(null, { status: 101, webSocket: client });
   }
 
   override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
+    // First thing: a socket closed here has nothing more to say (its buffered frames go unread).
+    if (this.#closed.has(ws)) return;
+    const meta = attachment(ws);
+    if (meta.closing) {
+      this.#closed.add(ws);
+      return;
+    }
     // A frame too big to read gets no answer by id, so the socket closes: the relay then knows every
     // frame it has not seen answered is in doubt, and resends them (ticks are idempotent by sourceId).
     if (frameTooBig(message, PUBLISH_LIMITS.maxFrameBytes)) {
-      ws.close(CloseCode.messageTooBig, `Frames are limited to ${PUBLISH_LIMITS.maxFrameBytes} bytes.`);
+      this.#close(
+        ws,
+        CloseCode.messageTooBig,
+        `Frames are limited to ${PUBLISH_LIMITS.maxFrameBytes} bytes.`,
+      );
       return;
     }
     const traceId = newTrace().traceId;
@@ -82,25 +110,21 @@ export class IngestSession extends DurableObject<Env> {
     try {
       raw = JSON.parse(typeof message === 'string' ? message : new TextDecoder().decode(message));
     } catch {
-      this.#reject(ws, undefined, new ApiError('invalid_json', 'The frame is not valid JSON.'), traceId);
+      this.#bad(ws, meta, undefined, new ApiError('invalid_json', 'The frame is not valid JSON.'), traceId);
       return;
     }
     const id = idOf(raw);
     const frame = PublishFrame.safeParse(raw);
     if (!frame.success) {
-      this.#reject(
+      this.#bad(
         ws,
+        meta,
         id,
         new ApiError('validation_failed', 'Invalid frame: expected {"type":"ticks","id":…,"ticks":[…]}.', {
           details: zodIssues(frame.error.issues),
         }),
         traceId,
       );
-      return;
-    }
-    const refused = this.#refused.get(ws);
-    if (refused) {
-      this.#reject(ws, id, refused, traceId);
       return;
     }
     let q = this.#queues.get(ws);
@@ -124,6 +148,33 @@ export class IngestSession extends DurableObject<Env> {
     if (!q.running) await this.#drain(ws, q);
   }
 
+  /**
+   * Every `PUBLISHER_KEY_RECHECK_MS` while sockets are open: the key is looked up once and, if it
+   * was revoked, every socket of it is refused and closed with 4001. No alarm without sockets.
+   */
+  override async alarm(): Promise<void> {
+    const sockets = this.ctx.getWebSockets().filter((ws) => !this.#closed.has(ws) && !attachment(ws).closing);
+    if (sockets.length === 0) {
+      this.#alarmArmed = false;
+      return;
+    }
+    this.#alarmArmed = true;
+    try {
+      await this.#recheckKey(sockets);
+    } catch (err) {
+      this.#log.error('publisher key re-check failed', {
+        error: err instanceof Error ? err.message : String(err),
+      });
+      reportBackgroundError(this.env, err, {
+        component: 'ingest-session',
+        name: 'alarm',
+        waitUntil: (p) => this.ctx.waitUntil(p),
+      });
+    } finally {
+      await this.ctx.storage.setAlarm(Date.now() + PUBLISHER_KEY_RECHECK_MS);
+    }
+  }
+
   override async webSocketClose(ws: WebSocket, code: number, reason: string): Promise<void> {
     this.#queues.delete(ws);
     try {
@@ -135,7 +186,6 @@ export class IngestSession extends DurableObject<Env> {
 
   override async webSocketError(ws: WebSocket): Promise<void> {
     this.#queues.delete(ws);
-    this.#checking.delete(ws);
   }
 
   /**
@@ -150,7 +200,6 @@ export class IngestSession extends DurableObject<Env> {
         const frame = f;
         const traceId = newTrace().traceId;
         try {
-          this.#recheckKey(ws);
           const checked = await this.#check(ws, frame);
           q.applying++;
           const used = new Map<string, DurableObjectStub<SymbolRoom>>();
@@ -208,50 +257,85 @@ export class IngestSession extends DurableObject<Env> {
     return stub;
   }
 
+  /** Schedules the key re-check unless one is pending: a storage read only after a wake-up. */
+  async #armAlarm(): Promise<void> {
+    if (this.#alarmArmed) return;
+    this.#alarmArmed = true;
+    if ((await this.ctx.storage.getAlarm()) === null)
+      await this.ctx.storage.setAlarm(Date.now() + PUBLISHER_KEY_RECHECK_MS);
+  }
+
   /**
-   * Re-reads the key at most every `recheckKeyMs`, beside the frames rather than in front of
-   * them: a D1 read on the path of every few-seconds' frame would put its latency into the
-   * feed's. A revoked key closes the socket with 4001; frames still queued are refused with it.
+   * Looks the key (one per object) up again, beside the frames rather than in front of them: a D1
+   * read on the path of every frame would put its latency into the feed's. A revoked key closes
+   * every socket with 4001; frames still queued are refused with it. While D1 cannot answer,
+   * publishing goes on for `KEY_FALLBACK_MS` after the last good check.
    */
-  #recheckKey(ws: WebSocket): void {
-    const meta = attachment(ws);
-    if (this.#checking.has(ws) || Date.now() - meta.checkedAt < PUBLISH_LIMITS.recheckKeyMs) return;
-    this.#checking.add(ws);
-    const check = principalById(this.env, meta.keyId)
-      .then(
-        (p) => {
-          if (!p || !hasScope(p, 'ingest')) return this.#refuse(ws, 'The API key was revoked.');
+  async #recheckKey(sockets: WebSocket[]): Promise<void> {
+    const keyId = attachment(sockets[0]!).keyId;
+    let principal: Awaited<ReturnType<typeof principalById>>;
+    try {
+      principal = await principalById(this.env, keyId);
+    } catch (err) {
+      if (!isDependencyFailure(err)) throw err;
+      for (const ws of sockets) {
+        if (Date.now() - attachment(ws).checkedAt > KEY_FALLBACK_MS)
+          this.#refuse(ws, 'The API key could not be checked again; reconnect.');
+      }
+      return;
+    }
+    for (const ws of sockets) {
+      if (!principal || !hasScope(principal, 'ingest')) this.#refuse(ws, 'The API key was revoked.');
+      else
+        try {
           ws.serializeAttachment({
             ...attachment(ws),
             checkedAt: Date.now(),
-            tier: p.tier,
+            tier: principal.tier,
           } satisfies Attachment);
-        },
-        (err: unknown) => {
-          if (isDependencyFailure(err) && Date.now() - meta.checkedAt <= KEY_FALLBACK_MS) return;
-          this.#log.error('publisher key re-check failed', {
-            error: err instanceof Error ? err.message : String(err),
-          });
-          this.#refuse(ws, 'The API key could not be checked again; reconnect.');
-        },
-      )
-      .finally(() => this.#checking.delete(ws));
-    this.ctx.waitUntil(check);
+        } catch {
+          // closed meanwhile
+        }
+    }
+  }
+
+  /** An invalid frame: answered like any other, and past the limit the socket is closed (4002). */
+  #bad(ws: WebSocket, meta: Attachment, id: string | undefined, err: ApiError, traceId: string): void {
+    this.#reject(ws, id, err, traceId);
+    const bad = meta.bad + 1;
+    if (bad > STREAM_LIMITS.maxBadFrames) {
+      this.#close(ws, CloseCode.badMessage, 'Too many invalid frames; closing.');
+      return;
+    }
+    try {
+      ws.serializeAttachment({ ...meta, bad } satisfies Attachment);
+    } catch {
+      // closed meanwhile
+    }
+  }
+
+  /** Closes a socket from this side; frames it still delivers are dropped unread. */
+  #close(ws: WebSocket, code: number, reason: string): void {
+    this.#closed.add(ws);
+    const q = this.#queues.get(ws);
+    if (q) q.frames.length = 0;
+    try {
+      ws.serializeAttachment({ ...attachment(ws), closing: true } satisfies Attachment);
+      ws.close(code, reason);
+    } catch {
+      // already closing
+    }
   }
 
   /** Stops a publisher: each queued frame answered 401 by id, then an unidentified 401 and close 4001. */
   #refuse(ws: WebSocket, message: string): void {
+    if (this.#closed.has(ws)) return;
     const err = new ApiError('unauthorized', message);
-    this.#refused.set(ws, err);
     const traceId = newTrace().traceId;
     const q = this.#queues.get(ws);
     for (const f of q?.frames.splice(0) ?? []) this.#reject(ws, f.id, err, traceId);
     this.#reject(ws, undefined, err, traceId);
-    try {
-      ws.close(CloseCode.authFailed, 'auth_failed');
-    } catch {
-      // already closing
-    }
+    this.#close(ws, CloseCode.authFailed, 'auth_failed');
   }
 
   #reject(ws: WebSocket, id: string | undefined, err: unknown, traceId: string): void {

@@ -5,6 +5,7 @@ import { TickGenerator } from '../../engine/market/tick-generator';
 import type { Tick } from '../../schema/contracts/ingest';
 import { createLogger } from '../../workers/lib/logger';
 import { roomFor } from '../../workers/services/rooms';
+import { reportBackgroundError } from '../../workers/services/sentry';
 
 const STEP_MS = 500;
 
@@ -55,11 +56,20 @@ export class MarketSimulator extends DurableObject<Env> {
           const gen = this.#generators.get(spec.symbol);
           if (!gen) return;
           const ticks = gen.advance(from, now, spec.assetClass === 'crypto' ? 3 : 2) as Tick[];
-          if (ticks.length > 0) await roomFor(this.env, spec.symbol).ingest(spec.symbol, ticks);
+          if (ticks.length === 0) return;
+          const result = await roomFor(this.env, spec.symbol).ingest(spec.symbol, ticks);
+          // The generator stays inside the ingest bounds; a refusal means they and it disagree.
+          if (result.rejected > 0)
+            this.#log.warn('simulated ticks refused', { symbol: spec.symbol, first: result.rejections[0] });
         }),
       );
     } catch (err) {
       this.#log.warn('simulator step failed', { error: String(err) });
+      reportBackgroundError(this.env, err, {
+        component: 'market-simulator',
+        name: 'alarm',
+        waitUntil: (p) => this.ctx.waitUntil(p),
+      });
     } finally {
       await this.ctx.storage.setAlarm(Date.now() + STEP_MS);
     }

@@ -2,6 +2,7 @@ import { DurableObject } from 'cloudflare:workers';
 import { createLogger } from '../../workers/lib/logger';
 import { type IngestResult, MetricsBatch } from '../../workers/metrics/batch';
 import { MetricsStore, StoredSeries } from '../../workers/metrics/store';
+import { reportBackgroundError } from '../../workers/services/sentry';
 
 /**
  * The one aggregating object (`idFromName('global')`): every isolate and Durable Object flushes
@@ -33,6 +34,33 @@ export class MetricsAggregator extends DurableObject<Env> {
 
   /** Applies one batch from an isolate or object (exactly once per source and seq). */
   async ingest(input: unknown): Promise<IngestResult> {
+    try {
+      return this.#ingest(input);
+    } catch (err) {
+      throw this.#reported(err, 'ingest');
+    }
+  }
+
+  /** The Prometheus text exposition of every flushed measurement. */
+  async render(): Promise<string> {
+    try {
+      return this.#store.render(Date.now());
+    } catch (err) {
+      throw this.#reported(err, 'render');
+    }
+  }
+
+  /** Reports an RPC failure (the caller only sees a failed flush or scrape) and hands it back to rethrow. */
+  #reported(err: unknown, name: string): unknown {
+    reportBackgroundError(this.env, err, {
+      component: 'metrics-aggregator',
+      name,
+      waitUntil: (p) => this.ctx.waitUntil(p),
+    });
+    return err;
+  }
+
+  #ingest(input: unknown): IngestResult {
     const parsed = MetricsBatch.safeParse(input);
     if (!parsed.success) {
       createLogger({ object: 'MetricsAggregator' }).warn('invalid metrics batch dropped', {
@@ -61,11 +89,6 @@ export class MetricsAggregator extends DurableObject<Env> {
       }
     }
     return { applied, ok: true };
-  }
-
-  /** The Prometheus text exposition of every flushed measurement. */
-  async render(): Promise<string> {
-    return this.#store.render(Date.now());
   }
 }
 

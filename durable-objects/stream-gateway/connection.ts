@@ -2,17 +2,60 @@ import { z } from 'zod';
 import { type Channel, STREAM_LIMITS } from '../../schema/contracts/stream';
 import type { WireMessage } from '../symbol-room/fan-out';
 
+/** A token bucket as stored: tokens left and when they were last refilled. */
+const StoredBucket = z.object({ t: z.number(), at: z.number() });
+
+/**
+ * What a socket has used of its budgets. Kept in the attachment (on every change that matters),
+ * so a socket the gateway meets again after hibernation resumes with what it had left, never with
+ * a full budget.
+ */
+export const ConnBudget = z.object({
+  frames: StoredBucket,
+  bytes: StoredBucket,
+  snapshots: StoredBucket,
+  bad: z.number().int().min(0),
+  drops: z.number().int().min(0),
+});
+export type ConnBudget = z.infer<typeof ConnBudget>;
+
 /**
  * Per-socket identity that must survive hibernation. Attachments are capped at 2,048 bytes
  * (https://developers.cloudflare.com/durable-objects/best-practices/websockets/), too small for
  * 100 subscriptions, so subscriptions live in the gateway's SQLite (`SubscriptionStore`).
+ * `closing` marks a socket the gateway closed: frames it still delivers are dropped unread.
  */
 export const ConnAttachment = z.object({
   id: z.string(),
   keyId: z.string(),
   gateway: z.string(),
+  closing: z.boolean().optional(),
+  budget: ConnBudget.optional(),
 });
 export type ConnAttachment = z.infer<typeof ConnAttachment>;
+
+/** A token bucket: `rate` per second, at most `burst`. */
+export class Bucket {
+  constructor(
+    readonly rate: number,
+    readonly burst: number,
+    public tokens = burst,
+    public at = Date.now(),
+  ) {}
+
+  /** Takes `cost` tokens; false (and nothing taken) when there are not enough. */
+  take(now: number, cost: number): boolean {
+    this.tokens = Math.min(this.burst, this.tokens + (Math.max(0, now - this.at) / 1000) * this.rate);
+    this.at = now;
+    if (this.tokens < cost) return false;
+    this.tokens -= cost;
+    return true;
+  }
+
+  stored(): z.infer<typeof StoredBucket> {
+    return { t: this.tokens, at: this.at };
+  }
+}
 
 const CH_BIT: Record<Channel, number> = { trades: 1, quotes: 2, bars: 4 };
 const CHANNELS: readonly Channel[] = ['trades', 'quotes', 'bars'];
@@ -39,22 +82,28 @@ export const FLOW = {
   closeAfterSkipped: 2_000,
   closeAfterMs: 30_000,
   /** Repeated offences before a socket is closed. */
-  maxBadFrames: 10,
-  maxFloodDrops: 50,
+  maxBadFrames: STREAM_LIMITS.maxBadFrames,
+  maxFloodDrops: STREAM_LIMITS.maxFloodDrops,
+  /** Subscribe/resume requests of one socket answered at the same time; more are refused. */
+  maxRequestsInFlight: 4,
 } as const;
 
 /**
- * One socket's live state: subscriptions (mirrored into the attachment), the token bucket that
- * limits client frames, and the outstanding-send accounting behind slow-consumer handling.
- * workerd exposes no `bufferedAmount` on server sockets, so the client acknowledges data frames
- * (`ack`) and the gateway counts what is still unacknowledged.
+ * One socket's live state: subscriptions (mirrored into SQLite), the budgets that limit client
+ * frames (restored from the attachment after hibernation), and the outstanding-send accounting
+ * behind slow-consumer handling. workerd exposes no `bufferedAmount` on server sockets, so the
+ * client acknowledges data frames (`ack`) and the gateway counts what is still unacknowledged.
  */
 export class Connection {
   readonly subs = new Map<string, number>();
-  tokens: number = STREAM_LIMITS.frameBurst;
-  refilledAt = Date.now();
-  badFrames = 0;
-  floodDrops = 0;
+  /** Client frames (an ack costs `ackCost`), client bytes, and symbol snapshots. */
+  readonly frames: Bucket;
+  readonly bytes: Bucket;
+  readonly snapshots: Bucket;
+  badFrames: number;
+  floodDrops: number;
+  /** Snapshot or replay requests being answered now (at most `FLOW.maxRequestsInFlight`). */
+  requests = 0;
   /** Sizes of data frames sent and not yet acknowledged, oldest first. */
   readonly #unacked: number[] = [];
   #unackedHead = 0;
@@ -71,16 +120,25 @@ export class Connection {
   constructor(
     readonly ws: WebSocket,
     readonly meta: ConnAttachment,
-  ) {}
+  ) {
+    const b = meta.budget;
+    const L = STREAM_LIMITS;
+    this.frames = new Bucket(L.framesPerSecond, L.frameBurst, b?.frames.t, b?.frames.at);
+    this.bytes = new Bucket(L.bytesPerSecond, L.byteBurst, b?.bytes.t, b?.bytes.at);
+    this.snapshots = new Bucket(L.snapshotsPerSecond, L.snapshotBurst, b?.snapshots.t, b?.snapshots.at);
+    this.badFrames = b?.bad ?? 0;
+    this.floodDrops = b?.drops ?? 0;
+  }
 
-  /** Takes `cost` tokens; false when the client is sending faster than allowed. */
-  take(now: number, cost = 1): boolean {
-    const elapsed = (now - this.refilledAt) / 1000;
-    this.refilledAt = now;
-    this.tokens = Math.min(STREAM_LIMITS.frameBurst, this.tokens + elapsed * STREAM_LIMITS.framesPerSecond);
-    if (this.tokens < cost) return false;
-    this.tokens -= cost;
-    return true;
+  /** The budgets as the attachment keeps them. */
+  budget(): ConnBudget {
+    return {
+      frames: this.frames.stored(),
+      bytes: this.bytes.stored(),
+      snapshots: this.snapshots.stored(),
+      bad: this.badFrames,
+      drops: this.floodDrops,
+    };
   }
 
   get behind(): boolean {

@@ -22,7 +22,9 @@ import {
   recordWsResume,
 } from '../../workers/metrics/events';
 import { flushSoon } from '../../workers/metrics/flush';
+import { revokedKeyIds } from '../../workers/services/revoked-keys';
 import { roomFor } from '../../workers/services/rooms';
+import { reportBackgroundError } from '../../workers/services/sentry';
 import { requireKnownSymbol } from '../../workers/services/symbol-guard';
 import type { WireMessage } from '../symbol-room/fan-out';
 import { ConnAttachment, Connection, FLOW, inMask, maskOf } from './connection';
@@ -54,6 +56,11 @@ const ACK_PREFIX = '{"type":"ack"';
  */
 const ACK_EXACT = /^\{"type":"ack","frames":([1-9]\d{0,5})\}$/;
 const HEARTBEAT_INTERVAL_MS = 30_000;
+/**
+ * How often the gateway checks that the keys of its open sockets are still valid (one D1 query
+ * for all of them), so a revoked key's sockets close within 5 s. No alarm runs without sockets.
+ */
+export const KEY_RECHECK_MS = 3_000;
 
 /**
  * A fan-out shard. The Worker hands it authenticated WebSockets; it accepts them with the
@@ -69,8 +76,15 @@ export class StreamGateway extends DurableObject<Env> {
   /** Per symbol, the tail of deliveries waiting behind a gap fill, so order is kept. */
   readonly #chains = new Map<string, Promise<void>>();
   readonly #subs: SubscriptionStore;
+  /**
+   * Sockets this gateway closed or stopped tracking. Their frames still buffered in the runtime
+   * are dropped unread: rebuilding state for them would hand them a fresh budget.
+   */
+  readonly #gone = new WeakSet<WebSocket>();
   #indexed = false;
   #name = '';
+  /** Whether the key re-check alarm is known to be scheduled (lost on eviction, then read once). */
+  #alarmArmed = false;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -103,6 +117,7 @@ export class StreamGateway extends DurableObject<Env> {
     this.ctx.acceptWebSocket(server);
     server.serializeAttachment(meta);
     this.#conns.set(server, new Connection(server, meta));
+    await this.#armAlarm();
     recordWsConnection('open');
     recordWsMessage('out');
     this.#flush();
@@ -160,6 +175,8 @@ export class StreamGateway extends DurableObject<Env> {
   }
 
   override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
+    // First thing, before any parsing: a socket closed here has nothing more to say.
+    if (this.#gone.has(ws)) return;
     const conn = this.#conn(ws);
     if (!conn) return;
     recordWsMessage('in');
@@ -170,11 +187,78 @@ export class StreamGateway extends DurableObject<Env> {
         conn: conn.meta.id,
         error: err instanceof Error ? `${err.name}: ${err.message}` : String(err),
       });
+      reportBackgroundError(this.env, err, {
+        component: 'stream-gateway',
+        name: 'webSocketMessage',
+        waitUntil: (p) => this.ctx.waitUntil(p),
+      });
       recordWsError('internal');
       this.#send(conn, errorFrame({ code: 'internal', message: 'The frame could not be handled; retry.' }));
     } finally {
       this.#flush();
     }
+  }
+
+  /**
+   * Every `KEY_RECHECK_MS` while sockets are open: one D1 query for the distinct keys of all of
+   * them, and the sockets of revoked keys are closed with 4001. Nothing per message; nothing idle.
+   */
+  override async alarm(): Promise<void> {
+    const sockets = this.ctx.getWebSockets();
+    if (sockets.length === 0) {
+      this.#alarmArmed = false;
+      return;
+    }
+    this.#alarmArmed = true;
+    try {
+      await this.#closeRevoked(sockets);
+    } catch (err) {
+      this.#log.error('key re-check failed', { error: err instanceof Error ? err.message : String(err) });
+      reportBackgroundError(this.env, err, {
+        component: 'stream-gateway',
+        name: 'alarm',
+        waitUntil: (p) => this.ctx.waitUntil(p),
+      });
+    } finally {
+      if (this.ctx.getWebSockets().length > 0) await this.ctx.storage.setAlarm(Date.now() + KEY_RECHECK_MS);
+      else this.#alarmArmed = false;
+      this.#flush();
+    }
+  }
+
+  async #closeRevoked(sockets: WebSocket[]): Promise<void> {
+    const byKey = new Map<string, WebSocket[]>();
+    for (const ws of sockets) {
+      if (this.#gone.has(ws)) continue;
+      const meta = this.#meta(ws);
+      if (!meta || meta.closing || !meta.keyId) continue;
+      const list = byKey.get(meta.keyId);
+      if (list) list.push(ws);
+      else byKey.set(meta.keyId, [ws]);
+    }
+    if (byKey.size === 0) return;
+    let revoked: Set<string>;
+    try {
+      revoked = await revokedKeyIds(this.env, [...byKey.keys()]);
+    } catch (err) {
+      // D1 down or its breaker open: the sockets stay open and the next alarm asks again.
+      this.#log.warn('key re-check unavailable', { error: err instanceof Error ? err.message : String(err) });
+      return;
+    }
+    for (const keyId of revoked) {
+      for (const ws of byKey.get(keyId) ?? []) {
+        const conn = this.#conn(ws);
+        if (conn) this.#close(conn, CloseCode.authFailed, 'auth_failed', 'The API key was revoked.');
+      }
+    }
+  }
+
+  /** Schedules the key re-check unless one is pending: a storage read only after a wake-up. */
+  async #armAlarm(): Promise<void> {
+    if (this.#alarmArmed) return;
+    this.#alarmArmed = true;
+    if ((await this.ctx.storage.getAlarm()) === null)
+      await this.ctx.storage.setAlarm(Date.now() + KEY_RECHECK_MS);
   }
 
   override async webSocketClose(ws: WebSocket, code: number, reason: string): Promise<void> {
@@ -211,23 +295,23 @@ export class StreamGateway extends DurableObject<Env> {
     // Acks are flow control a healthy client sends about once per data frame it gets: they must not
     // eat the budget for real requests (a fast stream would otherwise rate-limit its own acks).
     const ackLike = typeof message === 'string' && message.startsWith(ACK_PREFIX);
-    if (!conn.take(Date.now(), ackLike ? STREAM_LIMITS.ackCost : 1)) {
-      conn.floodDrops++;
-      if (conn.floodDrops > FLOW.maxFloodDrops)
-        this.#close(conn, CloseCode.rateLimited, 'rate_limited', 'Too many frames; closing.');
-      else if (conn.floodDrops === 1 || conn.floodDrops % 10 === 0) {
-        this.#error(
-          conn,
-          'rate_limited',
-          `At most ${STREAM_LIMITS.framesPerSecond} frames/s (burst ${STREAM_LIMITS.frameBurst}); frames are being dropped.`,
-        );
-      }
+    const now = Date.now();
+    const size = typeof message === 'string' ? message.length : message.byteLength;
+    // Both budgets are charged before either verdict, so dropped frames count against bytes too.
+    const bytesOk = conn.bytes.take(now, size);
+    if (!conn.frames.take(now, ackLike ? STREAM_LIMITS.ackCost : 1) || !bytesOk) {
+      this.#dropFrame(
+        conn,
+        `At most ${STREAM_LIMITS.framesPerSecond} frames/s (burst ${STREAM_LIMITS.frameBurst}) and ${STREAM_LIMITS.bytesPerSecond} bytes/s; frames are being dropped.`,
+      );
       return;
     }
+    const ack = ackLike && typeof message === 'string' ? ACK_EXACT.exec(message) : null;
+    if (ack) return this.#onAck(conn, Number(ack[1]));
+    // Anything but a plain ack may change a budget: keep the attachment's copy current.
+    this.#persist(conn);
     if (typeof message !== 'string')
       return this.#bad(conn, 'bad_message', 'Binary frames are not supported; send JSON text.');
-    const ack = ackLike ? ACK_EXACT.exec(message) : null;
-    if (ack) return this.#onAck(conn, Number(ack[1]));
     let json: unknown;
     try {
       json = JSON.parse(message);
@@ -263,9 +347,30 @@ export class StreamGateway extends DurableObject<Env> {
 
   #bad(conn: Connection, code: StreamErrorCode, message: string): void {
     conn.badFrames++;
+    this.#persist(conn);
     if (conn.badFrames > FLOW.maxBadFrames)
       this.#close(conn, CloseCode.badMessage, code, 'Too many invalid frames; closing.');
     else this.#error(conn, code, message);
+  }
+
+  /** A frame over budget: dropped unread, told now and then, closed with 4008 past the limit. */
+  #dropFrame(conn: Connection, message: string, request?: { id: string | undefined }): void {
+    conn.floodDrops++;
+    this.#persist(conn);
+    if (conn.floodDrops > FLOW.maxFloodDrops)
+      this.#close(conn, CloseCode.rateLimited, 'rate_limited', 'Too many frames; closing.');
+    // A refused request is always answered (by id); dropped frames only now and then.
+    else if (request || conn.floodDrops === 1 || conn.floodDrops % 10 === 0)
+      this.#error(conn, 'rate_limited', message, request?.id);
+  }
+
+  /** Writes the socket's budgets into its attachment, so they outlive a hibernation. */
+  #persist(conn: Connection): void {
+    try {
+      conn.ws.serializeAttachment({ ...conn.meta, budget: conn.budget() } satisfies ConnAttachment);
+    } catch {
+      // the socket is closing; its budgets no longer matter
+    }
   }
 
   #onAck(conn: Connection, frames: number): void {
@@ -283,7 +388,10 @@ export class StreamGateway extends DurableObject<Env> {
     if (this.#send(conn, frame)) conn.sent(frame.length);
   }
 
-  /** Validates symbols for a subscribe/resume: limit, then catalogue. Returns the accepted ones. */
+  /**
+   * Validates symbols for a subscribe/resume: limit, then the socket's snapshot budget and
+   * requests in flight, then catalogue. Returns the accepted ones.
+   */
   async #admit(conn: Connection, symbols: string[], id: string | undefined): Promise<string[] | null> {
     const unique = [...new Set(symbols)];
     const added = unique.filter((s) => !conn.subs.has(s)).length;
@@ -296,6 +404,36 @@ export class StreamGateway extends DurableObject<Env> {
       );
       return null;
     }
+    // Each symbol costs a room read and a snapshot: a loop of subscribes must not turn into a loop
+    // of reads. Refused requests count as dropped frames (4008 past the limit).
+    if (conn.requests >= FLOW.maxRequestsInFlight) {
+      this.#dropFrame(
+        conn,
+        `At most ${FLOW.maxRequestsInFlight} subscribe/resume requests at a time; wait for the answers.`,
+        { id },
+      );
+      return null;
+    }
+    if (!conn.snapshots.take(Date.now(), unique.length)) {
+      this.#dropFrame(
+        conn,
+        `At most ${STREAM_LIMITS.snapshotsPerSecond} symbol snapshots/s (burst ${STREAM_LIMITS.snapshotBurst}); request refused.`,
+        { id },
+      );
+      return null;
+    }
+    // Released by the caller once the request is answered (`#answer`).
+    conn.requests++;
+    try {
+      return await this.#known(conn, unique, id);
+    } catch (err) {
+      conn.requests--;
+      throw err;
+    }
+  }
+
+  /** The symbols of `unique` in the catalogue; unknown ones are answered with `unknown_symbol`. */
+  async #known(conn: Connection, unique: string[], id: string | undefined): Promise<string[]> {
     const unknown: string[] = [];
     const ok: string[] = [];
     await Promise.all(
@@ -335,7 +473,19 @@ export class StreamGateway extends DurableObject<Env> {
 
   async #onSubscribe(conn: Connection, f: SubscribeFrame): Promise<void> {
     const symbols = await this.#admit(conn, f.symbols, f.id);
-    if (!symbols || symbols.length === 0) return;
+    if (!symbols) return;
+    if (this.#gone.has(conn.ws)) {
+      conn.requests--; // closed while the symbols were checked: nothing to attach
+      return;
+    }
+    try {
+      if (symbols.length > 0) await this.#subscribe(conn, f, symbols);
+    } finally {
+      conn.requests--;
+    }
+  }
+
+  async #subscribe(conn: Connection, f: SubscribeFrame, symbols: string[]): Promise<void> {
     const fresh = this.#addSubs(conn, symbols, f.channels);
     this.#send(conn, subscriptionsFrame({ op: 'subscribe', id: f.id, subscriptions: conn.subscriptions() }));
     await Promise.all(
@@ -363,7 +513,19 @@ export class StreamGateway extends DurableObject<Env> {
 
   async #onResume(conn: Connection, f: ResumeFrame): Promise<void> {
     const symbols = await this.#admit(conn, Object.keys(f.from), f.id);
-    if (!symbols || symbols.length === 0) return;
+    if (!symbols) return;
+    if (this.#gone.has(conn.ws)) {
+      conn.requests--;
+      return;
+    }
+    try {
+      if (symbols.length > 0) await this.#resume(conn, f, symbols);
+    } finally {
+      conn.requests--;
+    }
+  }
+
+  async #resume(conn: Connection, f: ResumeFrame, symbols: string[]): Promise<void> {
     const fresh = this.#addSubs(conn, symbols, f.channels);
     this.#send(conn, subscriptionsFrame({ op: 'resume', id: f.id, subscriptions: conn.subscriptions() }));
     const mask = maskOf(f.channels);
@@ -555,8 +717,11 @@ export class StreamGateway extends DurableObject<Env> {
   }
 
   #close(conn: Connection, code: number, errorCode: StreamErrorCode, message: string): void {
+    if (this.#gone.has(conn.ws)) return;
     this.#error(conn, errorCode, message);
     try {
+      // Marked first: after a wake-up the attachment is all that says this socket is finished.
+      conn.ws.serializeAttachment({ ...conn.meta, closing: true } satisfies ConnAttachment);
       conn.ws.close(code, errorCode);
     } catch {
       // already closing
@@ -600,9 +765,11 @@ export class StreamGateway extends DurableObject<Env> {
     this.#index();
     const again = this.#conns.get(ws);
     if (again) return again;
+    if (this.#gone.has(ws)) return undefined;
     const meta = this.#meta(ws);
-    if (!meta) {
-      ws.close(CloseCode.serviceRestart, 'state lost');
+    if (!meta || meta.closing) {
+      this.#gone.add(ws);
+      if (!meta) ws.close(CloseCode.serviceRestart, 'state lost');
       return undefined;
     }
     if (!this.#name) this.#name = meta.gateway;
@@ -622,6 +789,8 @@ export class StreamGateway extends DurableObject<Env> {
 
   #drop(ws: WebSocket): void {
     this.#index(); // after a wake-up the socket is only known once the index is rebuilt
+    // Never tracked again: a dropped socket's late frames must not rebuild it with a fresh budget.
+    this.#gone.add(ws);
     const conn = this.#conns.get(ws);
     if (!conn) return;
     this.#conns.delete(ws);

@@ -1,9 +1,12 @@
 import { DurableObject } from 'cloudflare:workers';
 import { z } from 'zod';
+import { reportBackgroundError } from '../../workers/services/sentry';
 
 /** What a ticket stands for: the key that asked for it (never the key itself). */
 export const TicketGrant = z.object({
   keyId: z.string(),
+  /** SHA-256 of the key: its revocation tombstone is found by it while D1 fails. */
+  keyHash: z.string(),
   scopes: z.array(z.string()),
   tier: z.enum(['standard', 'high']),
 });
@@ -45,15 +48,38 @@ export class StreamTickets extends DurableObject<Env> {
       )
       .toArray()[0];
     if (!row || row.expires_at < Date.now()) return null;
-    const parsed = TicketGrant.safeParse(JSON.parse(row.body));
+    // The Worker still checks the grant's key against D1 (or its tombstone) before it is honoured.
+    let body: unknown;
+    try {
+      body = JSON.parse(row.body);
+    } catch (err) {
+      // Only this object writes the rows: an unreadable one is a bug, refused and reported.
+      reportBackgroundError(this.env, err, {
+        component: 'stream-tickets',
+        name: 'redeem',
+        waitUntil: (p) => this.ctx.waitUntil(p),
+      });
+      return null;
+    }
+    const parsed = TicketGrant.safeParse(body);
     return parsed.success ? parsed.data : null;
   }
 
   /** Sweeps expired tickets; re-arms while any remain. */
   override async alarm(): Promise<void> {
-    this.ctx.storage.sql.exec(`DELETE FROM tickets WHERE expires_at < ?`, Date.now());
-    const left =
-      this.ctx.storage.sql.exec<{ n: number }>(`SELECT COUNT(*) AS n FROM tickets`).toArray()[0]?.n ?? 0;
-    if (left > 0) await this.ctx.storage.setAlarm(Date.now() + SWEEP_MS);
+    try {
+      this.ctx.storage.sql.exec(`DELETE FROM tickets WHERE expires_at < ?`, Date.now());
+      const left =
+        this.ctx.storage.sql.exec<{ n: number }>(`SELECT COUNT(*) AS n FROM tickets`).toArray()[0]?.n ?? 0;
+      if (left > 0) await this.ctx.storage.setAlarm(Date.now() + SWEEP_MS);
+    } catch (err) {
+      reportBackgroundError(this.env, err, {
+        component: 'stream-tickets',
+        name: 'alarm',
+        waitUntil: (p) => this.ctx.waitUntil(p),
+      });
+      // Rethrown so the runtime retries the alarm.
+      throw err;
+    }
   }
 }

@@ -1,5 +1,5 @@
-import { sql } from 'drizzle-orm';
-import type { OhlcvRow } from '../../engine/data/bars';
+import { type SQL, sql } from 'drizzle-orm';
+import type { TimedBar } from '../../engine/market/bar-merge';
 import type { Quote } from '../../schema/contracts/market';
 import { bars, quotes } from '../../schema/tables';
 import { withD1 } from '../../workers/services/d1';
@@ -7,14 +7,32 @@ import { withD1 } from '../../workers/services/d1';
 const DAY = 86_400_000;
 
 /**
- * Writes a room's closed 1-minute bars to D1 in one batch, folds them into the day's daily bar
- * (upsert: high/low widen, close moves, volume adds), and stores the latest quote.
- * Upserts make a retried flush harmless.
+ * How a stored bar row absorbs another version of itself (`excluded`), never losing what either
+ * knows: high/low widen; open comes from the piece with the earlier first trade and close from
+ * the one with the later last trade (a row without trade times — imported, seeded — gives way);
+ * volume keeps the larger, because the room always sends a minute's whole volume so far, which
+ * also makes a retried flush harmless (a sum would count it twice). SQLite evaluates every SET
+ * expression against the row as it was, so the CASEs see the old times.
+ */
+const MERGE: Record<'open' | 'high' | 'low' | 'close' | 'volume' | 'firstTs' | 'lastTs', SQL> = {
+  open: sql`CASE WHEN excluded.first_ts IS NOT NULL AND (${bars.firstTs} IS NULL OR excluded.first_ts < ${bars.firstTs}) THEN excluded.open ELSE ${bars.open} END`,
+  firstTs: sql`CASE WHEN excluded.first_ts IS NOT NULL AND (${bars.firstTs} IS NULL OR excluded.first_ts < ${bars.firstTs}) THEN excluded.first_ts ELSE ${bars.firstTs} END`,
+  close: sql`CASE WHEN excluded.last_ts IS NOT NULL AND (${bars.lastTs} IS NULL OR excluded.last_ts >= ${bars.lastTs}) THEN excluded.close ELSE ${bars.close} END`,
+  lastTs: sql`CASE WHEN excluded.last_ts IS NOT NULL AND (${bars.lastTs} IS NULL OR excluded.last_ts >= ${bars.lastTs}) THEN excluded.last_ts ELSE ${bars.lastTs} END`,
+  high: sql`max(${bars.high}, excluded.high)`,
+  low: sql`min(${bars.low}, excluded.low)`,
+  volume: sql`max(${bars.volume}, excluded.volume)`,
+};
+
+/**
+ * Writes a room's closed 1-minute bars to D1 in one batch, merging each into its stored row
+ * (`MERGE`), re-derives the daily bar of every day touched from that day's stored minute bars
+ * (merged the same way), and stores the latest quote. A retried or repeated flush is harmless.
  */
 export async function flushBars(
   env: Env,
   symbol: string,
-  closed: OhlcvRow[],
+  closed: readonly TimedBar[],
   quote: Quote | null,
 ): Promise<void> {
   await withD1(env, 'bars.flush', async (db) => {
@@ -32,36 +50,18 @@ export async function flushBars(
             low: b.low,
             close: b.close,
             volume: b.volume,
+            firstTs: b.firstTs,
+            lastTs: b.lastTs,
           })
-          .onConflictDoUpdate({
-            target: [bars.symbol, bars.timeframe, bars.ts],
-            set: { high: b.high, low: b.low, close: b.close, volume: b.volume },
-          }),
+          .onConflictDoUpdate({ target: [bars.symbol, bars.timeframe, bars.ts], set: MERGE }),
       );
     }
-    for (const d of dailyDeltas(closed)) {
+    for (const day of new Set(closed.map((b) => Math.floor(b.time / DAY) * DAY))) {
       statements.push(
         db
           .insert(bars)
-          .values({
-            symbol,
-            timeframe: '1d',
-            ts: d.time,
-            open: d.open,
-            high: d.high,
-            low: d.low,
-            close: d.close,
-            volume: d.volume,
-          })
-          .onConflictDoUpdate({
-            target: [bars.symbol, bars.timeframe, bars.ts],
-            set: {
-              high: sql`max(${bars.high}, ${d.high})`,
-              low: sql`min(${bars.low}, ${d.low})`,
-              close: d.close,
-              volume: sql`${bars.volume} + ${d.volume}`,
-            },
-          }),
+          .select(dailyFromMinutes(symbol, day))
+          .onConflictDoUpdate({ target: [bars.symbol, bars.timeframe, bars.ts], set: MERGE }),
       );
     }
     if (quote) {
@@ -73,17 +73,21 @@ export async function flushBars(
   });
 }
 
-function dailyDeltas(closed: OhlcvRow[]): OhlcvRow[] {
-  const out: OhlcvRow[] = [];
-  for (const b of closed) {
-    const day = Math.floor(b.time / DAY) * DAY;
-    const last = out.at(-1);
-    if (last && last.time === day) {
-      last.high = Math.max(last.high, b.high);
-      last.low = Math.min(last.low, b.low);
-      last.close = b.close;
-      last.volume += b.volume;
-    } else out.push({ ...b, time: day });
-  }
-  return out;
+/**
+ * The day's bar as the aggregate of its stored minute bars (open of the earliest trade, close
+ * of the latest, extremes, total volume), in the column order of `bars`, to be merged into the
+ * stored daily row. Folding deltas into the daily row instead would count a re-flushed minute
+ * twice. `HAVING` skips a day without minute bars (an aggregate of no rows is a row of NULLs);
+ * ending on it also keeps SQLite from reading `ON CONFLICT` as a join constraint
+ * (https://sqlite.org/lang_upsert.html, "Parsing Ambiguity").
+ */
+function dailyFromMinutes(symbol: string, day: number): SQL {
+  const end = day + DAY;
+  const minutes = sql`FROM bars WHERE symbol = ${symbol} AND timeframe = '1m' AND ts >= ${day} AND ts < ${end}`;
+  return sql`SELECT ${symbol}, '1d', ${day},
+      (SELECT open ${minutes} ORDER BY coalesce(first_ts, ts) ASC, ts ASC LIMIT 1),
+      max(high), min(low),
+      (SELECT close ${minutes} ORDER BY coalesce(last_ts, ts + 59999) DESC, ts DESC LIMIT 1),
+      sum(volume), min(coalesce(first_ts, ts)), max(coalesce(last_ts, ts + 59999))
+    ${minutes} HAVING count(*) > 0`;
 }

@@ -6,8 +6,17 @@ const DAY = 86_400_000;
 /** The latest trade, quote and session statistics of one symbol. Pure: no storage, no I/O. */
 export class MarketState {
   quote: Quote;
+  /**
+   * Feed time of the trade `quote.last` came from (0: none yet). A trade older than it (a late
+   * print merged into a closed bar) must not become `last`.
+   */
+  lastTradeTs: number;
+  /** Feed time of the quote `bid`/`ask` came from (0: none yet); older quotes do not replace it. */
+  lastQuoteTs: number;
 
-  constructor(symbol: string, saved: Quote | null) {
+  constructor(symbol: string, saved: Quote | null, lastTradeTs = 0, lastQuoteTs = 0) {
+    this.lastTradeTs = lastTradeTs;
+    this.lastQuoteTs = lastQuoteTs;
     this.quote = saved ?? {
       symbol,
       seq: 0,
@@ -30,9 +39,14 @@ export class MarketState {
     const q = this.quote;
     this.rollDay(ts);
     q.seq = seq;
+    if (ts >= this.lastTradeTs) {
+      this.lastTradeTs = ts;
+      q.last = price;
+      q.lastSize = size;
+    }
+    // A late print from before the current day belongs to that day's bar, not to today's figures.
+    if (q.ts && Math.floor(ts / DAY) < Math.floor(q.ts / DAY)) return;
     q.ts = Math.max(q.ts, ts);
-    q.last = price;
-    q.lastSize = size;
     q.dayOpen ??= price;
     q.dayHigh = q.dayHigh === null ? price : Math.max(q.dayHigh, price);
     q.dayLow = q.dayLow === null ? price : Math.min(q.dayLow, price);
@@ -42,6 +56,8 @@ export class MarketState {
   onQuote(seq: number, ts: number, bid: number, bidSize: number, ask: number, askSize: number): void {
     const q = this.quote;
     q.seq = seq;
+    if (ts < this.lastQuoteTs) return;
+    this.lastQuoteTs = ts;
     q.ts = Math.max(q.ts, ts);
     q.bid = bid;
     q.bidSize = bidSize;

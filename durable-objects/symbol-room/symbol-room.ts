@@ -1,15 +1,20 @@
 import { DurableObject } from 'cloudflare:workers';
 import type { OhlcvRow } from '../../engine/data/bars';
 import { MinuteBarBuilder } from '../../engine/market/bar-builder';
-import type { SymbolIngestResult, Tick } from '../../schema/contracts/ingest';
+import { barFromTrade, type TimedBar } from '../../engine/market/bar-merge';
+import { checkTick, type TickRejection } from '../../engine/market/tick-bounds';
+import type { SymbolIngestResult, Tick, TradeTick } from '../../schema/contracts/ingest';
 import { Quote } from '../../schema/contracts/market';
 import type { MarketMessage } from '../../schema/contracts/stream';
+import { InFlightGuard, ROOM_SHED } from '../../workers/lib/load-shed';
 import { createLogger } from '../../workers/lib/logger';
+import { reportBackgroundError } from '../../workers/services/sentry';
 import { flushBars } from './bar-sink';
 import { GatewayRegistry, toWire, type WireMessage } from './fan-out';
+import { type IngestLimits, ingestLimits } from './ingest-bounds';
 import { MarketState } from './market-state';
 import { SeqRing } from './ring';
-import { RoomStore, StoredBar } from './room-store';
+import { RoomStore, StoredBar, timedBar } from './room-store';
 import { loadSessionBars } from './session-seed';
 
 const FLUSH_DELAY_MS = 2_000;
@@ -25,6 +30,17 @@ const MAX_REPLAY = 10_000;
  * so live candles move without a bar message per trade; no timer: a quiet minute sends nothing.
  */
 const FORMING_UPDATE_MS = 1_000;
+const MINUTE = 60_000;
+
+/** A tick the room refused: its position in the list it was given. */
+export interface RoomRejection extends TickRejection {
+  index: number;
+}
+
+/** What `ingest` answers: the symbol's counts and each refused tick. */
+export interface RoomIngestResult extends SymbolIngestResult {
+  rejections: RoomRejection[];
+}
 
 /** What a gateway needs to build a snapshot frame. */
 export interface RoomSnapshot {
@@ -55,6 +71,10 @@ export class SymbolRoom extends DurableObject<Env> {
   #gateways!: GatewayRegistry;
   /** Server time the last forming-bar update was sequenced (in memory: after a restart one goes out at once). */
   #formingSentAt = 0;
+  /** Parsed once, on first use (the symbol picks its band). */
+  #limits: IngestLimits | null = null;
+  /** Sheds ingests past ROOM_SHED in flight (OverloadedError) instead of queueing them behind a stall. */
+  #shed = new InFlightGuard(ROOM_SHED);
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -65,10 +85,18 @@ export class SymbolRoom extends DurableObject<Env> {
       this.#seq = Number(this.#store.getMeta('seq') ?? 0);
       const savedQuote = this.#store.getMeta('quote');
       const quote = savedQuote ? Quote.safeParse(JSON.parse(savedQuote)) : null;
-      this.#state = new MarketState(this.#symbol ?? '', quote?.success ? quote.data : null);
+      this.#state = new MarketState(
+        this.#symbol ?? '',
+        quote?.success ? quote.data : null,
+        Number(this.#store.getMeta('lastTradeTs') ?? 0),
+        Number(this.#store.getMeta('lastQuoteTs') ?? 0),
+      );
       const forming = this.#store.getMeta('forming');
       const bar = forming ? StoredBar.nullable().safeParse(JSON.parse(forming)) : null;
-      this.#bars = new MinuteBarBuilder(bar?.success ? bar.data : null);
+      this.#bars = new MinuteBarBuilder(
+        bar?.success && bar.data ? timedBar(bar.data) : null,
+        Number(this.#store.getMeta('closedBefore') ?? 0),
+      );
       this.#gateways = new GatewayRegistry(ctx.storage.sql, env);
     });
   }
@@ -82,6 +110,11 @@ export class SymbolRoom extends DurableObject<Env> {
     this.#store.setMeta('symbol', symbol);
   }
 
+  #limitsFor(symbol: string): IngestLimits {
+    this.#limits ??= ingestLimits(this.env, symbol);
+    return this.#limits;
+  }
+
   get currentSeq(): number {
     return this.#seq;
   }
@@ -89,9 +122,15 @@ export class SymbolRoom extends DurableObject<Env> {
   /**
    * Sequences a batch of ticks for this symbol. Ticks whose `sourceId` was seen in the last
    * 24 hours are counted as duplicates and dropped, so a relay may safely resend a batch.
+   * A tick outside the ingest bounds (time against this room's clock, price against its last
+   * trade; docs/market-data.md) is refused and listed in `rejections`; the others are applied.
    * Everything is applied in one storage transaction: a batch is sequenced whole or not at all.
    */
-  async ingest(symbol: string, ticks: Tick[], traceId?: string): Promise<SymbolIngestResult> {
+  async ingest(symbol: string, ticks: Tick[], traceId?: string): Promise<RoomIngestResult> {
+    return this.#shed.run(`room ${symbol}`, () => this.#ingest(symbol, ticks, traceId));
+  }
+
+  async #ingest(symbol: string, ticks: Tick[], traceId?: string): Promise<RoomIngestResult> {
     this.#bind(symbol);
     if (this.#state.quote.seq === 0) {
       // Every ingest arriving meanwhile awaits the same promise, so ticks stay in arrival order.
@@ -101,15 +140,24 @@ export class SymbolRoom extends DurableObject<Env> {
       await this.#sessionSeed;
     }
     const st = Date.now();
+    const limits = this.#limitsFor(symbol);
     const out: MarketMessage[] = [];
     let duplicates = 0;
+    const rejections: RoomRejection[] = [];
     let lastTradeTs: number | null = null;
     this.ctx.storage.transactionSync(() => {
-      for (const t of ticks) {
-        if (!this.#store.markSeen(t.sourceId, st)) {
+      for (const [index, t] of ticks.entries()) {
+        if (this.#store.wasSeen(t.sourceId)) {
           duplicates++;
           continue;
         }
+        // Checked before the id is recorded: a refused tick may be corrected and resent as is.
+        const refused = checkTick(t, { ...limits, now: st, reference: this.#state.quote.last });
+        if (refused) {
+          rejections.push({ index, ...refused });
+          continue;
+        }
+        this.#store.markSeen(t.sourceId, st);
         if (t.type === 'trade') {
           const m: MarketMessage = {
             type: 'trade',
@@ -122,8 +170,9 @@ export class SymbolRoom extends DurableObject<Env> {
           };
           out.push(m);
           this.#state.onTrade(m.seq, t.ts, t.price, t.size);
-          lastTradeTs = t.ts;
-          const { closed } = this.#bars.onTrade(t.ts, t.price, t.size);
+          const { closed, late } = this.#bars.onTrade(t.ts, t.price, t.size);
+          if (late) out.push(this.#amendBar(symbol, t, st));
+          else lastTradeTs = t.ts;
           if (closed) out.push(this.#closeBar(symbol, closed, st));
         } else {
           const m: MarketMessage = {
@@ -156,16 +205,34 @@ export class SymbolRoom extends DurableObject<Env> {
       this.onSequenced(out, traceId);
       await this.#scheduleAlarm();
     }
-    return { accepted: ticks.length - duplicates, duplicates, lastSeq };
+    if (rejections.length > 0) {
+      createLogger({ room: symbol, traceId }).info('ticks refused by the ingest bounds', {
+        refused: rejections.length,
+        first: rejections[0],
+      });
+    }
+    return {
+      accepted: ticks.length - duplicates - rejections.length,
+      duplicates,
+      rejected: rejections.length,
+      lastSeq,
+      rejections,
+    };
   }
 
-  #closeBar(
-    symbol: string,
-    bar: { time: number; open: number; high: number; low: number; close: number; volume: number },
-    st: number,
-  ): MarketMessage {
-    this.#store.addPendingBar(bar);
-    return this.#barMessage(symbol, bar, bar.time + 60_000, st, true);
+  /** Stores a closed bar, merged with whatever the room already holds for its minute. */
+  #closeBar(symbol: string, bar: TimedBar, st: number): MarketMessage {
+    const merged = this.#store.mergeClosedBar(bar);
+    return this.#barMessage(symbol, merged, merged.time + MINUTE, st, true);
+  }
+
+  /**
+   * A late trade (its minute already closed, within the lateness bound): merged into that
+   * minute's closed bar, which goes out again as `final: true` with the merged figures.
+   */
+  #amendBar(symbol: string, t: TradeTick, st: number): MarketMessage {
+    const minute = Math.floor(t.ts / MINUTE) * MINUTE;
+    return this.#closeBar(symbol, barFromTrade(minute, t.ts, t.price, t.size), st);
   }
 
   #barMessage(symbol: string, bar: OhlcvRow, ts: number, st: number, final: boolean): MarketMessage {
@@ -190,6 +257,9 @@ export class SymbolRoom extends DurableObject<Env> {
     this.#store.setMeta('seq', String(this.#seq));
     this.#store.setMeta('quote', JSON.stringify(this.#state.quote));
     this.#store.setMeta('forming', JSON.stringify(this.#bars.forming));
+    this.#store.setMeta('closedBefore', String(this.#bars.closedBefore));
+    this.#store.setMeta('lastTradeTs', String(this.#state.lastTradeTs));
+    this.#store.setMeta('lastQuoteTs', String(this.#state.lastQuoteTs));
   }
 
   /**
@@ -231,8 +301,8 @@ export class SymbolRoom extends DurableObject<Env> {
       seq: this.#seq,
       st: Date.now(),
       quote: this.#state.quote.seq > 0 || this.#state.quote.last !== null ? { ...this.#state.quote } : null,
-      forming: this.#bars.forming ? { ...this.#bars.forming } : null,
-      unflushed: this.#store.pendingBars(MAX_FLUSH_BATCH),
+      forming: this.#bars.forming ? ohlcv(this.#bars.forming) : null,
+      unflushed: this.#store.pendingBars(MAX_FLUSH_BATCH).map((p) => ohlcv(p.bar)),
     };
   }
 
@@ -295,7 +365,7 @@ export class SymbolRoom extends DurableObject<Env> {
   /** Makes sure an alarm fires within `FLUSH_DELAY_MS` (to flush) or at the forming bar's end. */
   async #scheduleAlarm(): Promise<void> {
     const current = await this.ctx.storage.getAlarm();
-    const formingEnd = this.#bars.forming ? this.#bars.forming.time + 60_000 + 50 : Number.POSITIVE_INFINITY;
+    const formingEnd = this.#bars.forming ? this.#bars.forming.time + MINUTE + 50 : Number.POSITIVE_INFINITY;
     const wanted = this.#store.pendingBars(1).length > 0 ? Date.now() + FLUSH_DELAY_MS : formingEnd;
     if (Number.isFinite(wanted) && (current === null || current > wanted))
       await this.ctx.storage.setAlarm(wanted);
@@ -303,6 +373,20 @@ export class SymbolRoom extends DurableObject<Env> {
 
   /** Closes an idle forming bar, flushes closed bars to D1, prunes the logs; re-arms while work remains. */
   override async alarm(): Promise<void> {
+    try {
+      await this.#onAlarm();
+    } catch (err) {
+      // Rethrown: the platform retries a failed alarm; reported because no request will see it.
+      reportBackgroundError(this.env, err, {
+        component: 'symbol-room',
+        name: `${this.#symbol ?? '?'}.alarm`,
+        waitUntil: (p) => this.ctx.waitUntil(p),
+      });
+      throw err;
+    }
+  }
+
+  async #onAlarm(): Promise<void> {
     const symbol = this.#symbol;
     if (!symbol) return;
     const now = Date.now();
@@ -315,19 +399,37 @@ export class SymbolRoom extends DurableObject<Env> {
     }
     const pending = this.#store.pendingBars(MAX_FLUSH_BATCH);
     try {
-      await flushBars(this.env, symbol, pending, this.#state.quote.seq > 0 ? this.#state.quote : null);
-      if (pending.length > 0) this.#store.removePendingBars(pending.at(-1)!.time);
+      await flushBars(
+        this.env,
+        symbol,
+        pending.map((p) => p.bar),
+        this.#state.quote.seq > 0 ? this.#state.quote : null,
+      );
+      this.#store.markFlushed(pending);
     } catch (err) {
       createLogger({ room: symbol }).warn('bar flush failed; will retry', {
         error: String(err),
         pending: pending.length,
       });
+      reportBackgroundError(this.env, err, {
+        component: 'symbol-room',
+        name: `${symbol}.alarm.flush`,
+        waitUntil: (p) => this.ctx.waitUntil(p),
+      });
     }
     this.#store.prune(KEEP_MESSAGES, now - SEEN_RETENTION_MS);
+    // A trade older than the lateness bound is refused, so no later merge needs these bars.
+    const limits = this.#limitsFor(symbol);
+    this.#store.pruneClosedBars(now - limits.maxLatenessMs - 2 * MINUTE);
     // Keep waking while bars wait for D1 (soon) or a bar is forming (to close it when its minute ends).
     const retryAt = this.#store.pendingBars(1).length > 0 ? now + FLUSH_DELAY_MS : Number.POSITIVE_INFINITY;
-    const formingEnd = this.#bars.forming ? this.#bars.forming.time + 60_000 + 50 : Number.POSITIVE_INFINITY;
+    const formingEnd = this.#bars.forming ? this.#bars.forming.time + MINUTE + 50 : Number.POSITIVE_INFINITY;
     const next = Math.min(retryAt, formingEnd);
     if (Number.isFinite(next)) await this.ctx.storage.setAlarm(Math.max(next, now + 100));
   }
+}
+
+/** The plain OHLCV of a bar (trade times stay inside the room and D1). */
+function ohlcv(b: OhlcvRow): OhlcvRow {
+  return { time: b.time, open: b.open, high: b.high, low: b.low, close: b.close, volume: b.volume };
 }

@@ -102,4 +102,22 @@ describe('parseOhlcvCsv', () => {
       expect(r.series.close.length).toBe(rows);
     }
   });
+
+  it('reads 4-digit years literally and rejects dates outside the range with their row', () => {
+    expect(parseTime('0050-01-02')).toBe(new Date('0050-01-02T00:00:00Z').getTime());
+    expect(parseTime('0050-01-02')).not.toBe(Date.UTC(1950, 0, 2));
+    const now = Date.UTC(2026, 0, 1);
+    const text = [
+      'Date,Open,High,Low,Close,Volume',
+      '1969-12-31,10,11,9,10,1',
+      '0050-01-02,10,11,9,10,1',
+      '2025-01-02,10,11,9,10,1',
+      '2099-01-02,10,11,9,10,1',
+    ].join('\n');
+    const r = parseOhlcvCsv(text, { minTime: 0, maxTime: now + 86_400_000 });
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    expect(r.errors.map((e) => e.row)).toEqual([2, 3, 5]);
+    expect(r.errors.every((e) => e.column === 'Date' && /outside/.test(e.reason))).toBe(true);
+  });
 });

@@ -10,6 +10,14 @@ export interface CsvError {
 /** Outcome of {@link parseOhlcvCsv}: the whole series, or every error found (up to a cap). */
 export type CsvParseResult = { ok: true; series: OhlcvSeries } | { ok: false; errors: CsvError[] };
 
+/** Bounds on bar times; rows outside are rejected with their row number. */
+export interface CsvOptions {
+  /** Earliest accepted bar time (epoch ms, inclusive); default 1970-01-01. */
+  minTime?: number;
+  /** Latest accepted bar time (epoch ms, inclusive); default no limit. */
+  maxTime?: number;
+}
+
 /** Errors reported at most; parsing stops after this many. */
 export const MAX_CSV_ERRORS = 100;
 
@@ -25,9 +33,12 @@ const DATE =
  * dates `YYYY-MM-DD`, `YYYY-MM-DD HH:MM:SS` (UTC) or ISO 8601 with an offset.
  * Any bad row rejects the whole file: bad or non-finite numbers, negative or zero prices,
  * negative volume, high below max(open, close) or low above min(open, close), timestamps
- * not strictly increasing, a wrong number of columns, or no data at all.
+ * not strictly increasing or outside `options`' time range (default from 1970-01-01), a wrong
+ * number of columns, or no data at all. Years are read literally: `0050` is the year 50.
  */
-export function parseOhlcvCsv(text: string): CsvParseResult {
+export function parseOhlcvCsv(text: string, options: CsvOptions = {}): CsvParseResult {
+  const minTime = options.minTime ?? 0;
+  const maxTime = options.maxTime ?? Number.POSITIVE_INFINITY;
   const errors: CsvError[] = [];
   const fail = (e: CsvError): boolean => {
     errors.push(e);
@@ -67,12 +78,16 @@ export function parseOhlcvCsv(text: string): CsvParseResult {
     if (t === null) {
       bad = true;
       if (fail({ row, column: 'Date', reason: `invalid date "${cells[0]!.trim()}"` })) break;
+    } else if (t < minTime || t > maxTime) {
+      bad = true;
+      const reason = `date "${cells[0]!.trim()}" is outside ${timeRange(minTime, maxTime)}`;
+      if (fail({ row, column: 'Date', reason })) break;
     } else if (t <= prevTime) {
       bad = true;
       const reason = t === prevTime ? 'duplicate timestamp' : 'timestamp not after the previous row';
       if (fail({ row, column: 'Date', reason })) break;
     }
-    if (t !== null) prevTime = t;
+    if (t !== null && t >= minTime && t <= maxTime) prevTime = t;
     time[k] = t ?? Number.NaN;
     let stop = false;
     for (let c = 0; c < 5; c++) {
@@ -118,6 +133,12 @@ export function parseOhlcvCsv(text: string): CsvParseResult {
     : { ok: false, errors: [{ row: 2, reason: 'no data rows' }] };
 }
 
+/** `[1970-01-01T00:00:00.000Z, 2025-01-02T00:00:00.000Z]` for error messages. */
+export function timeRange(min: number, max: number): string {
+  const iso = (t: number) => (Number.isFinite(t) ? new Date(t).toISOString() : 'any later date');
+  return `[${iso(min)}, ${iso(max)}]`;
+}
+
 const COLUMN_TITLES = ['Open', 'High', 'Low', 'Close', 'Volume'] as const;
 
 const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
@@ -137,7 +158,11 @@ export function parseTime(s: string): number | null {
   const leap = (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
   const dim = mo === 2 && leap ? 29 : DAYS_IN_MONTH[mo - 1]!;
   if (d < 1 || d > dim || hh > 23 || mi > 59 || ss > 59) return null;
-  let t = Date.UTC(y, mo - 1, d, hh, mi, ss) + Math.round(frac * 1000);
+  // Not Date.UTC: it maps years 0–99 to 1900–1999, which once stored `0050` as 1950.
+  const date = new Date(0);
+  date.setUTCFullYear(y, mo - 1, d);
+  date.setUTCHours(hh, mi, ss, 0);
+  let t = date.getTime() + Math.round(frac * 1000);
   const tz = m[8];
   if (tz !== undefined && tz !== 'Z') {
     const sign = tz[0] === '-' ? -1 : 1;

@@ -13,12 +13,13 @@ const nyFormatter = new Intl.DateTimeFormat('en-US', {
   weekday: 'short',
 });
 
-interface LocalParts {
+export interface LocalParts {
   weekday: string;
   minutesOfDay: number;
 }
 
-function nyParts(t: number): LocalParts {
+/** Weekday and minutes since midnight in New York (the XNYS session's clock) at `t`. */
+export function nyParts(t: number): LocalParts {
   let weekday = '';
   let hour = 0;
   let minute = 0;

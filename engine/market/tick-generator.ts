@@ -20,10 +20,18 @@ export type SimTick =
  * with volatility, and trades at bid or ask with sizes drawn around the instrument's typical size.
  * Deterministic for a given seed and sequence of `advance` calls.
  */
+/**
+ * Largest move of the quoted mid from one tick to the next. The process's rare jumps (news) are
+ * walked through over several ticks instead, so the feed stays inside the ingest price band
+ * (docs/market-data.md): a refused jump would leave the room's reference behind for good.
+ */
+const MAX_TICK_MOVE = 0.02;
+
 export class TickGenerator {
   private readonly proc: PriceProcess;
   private readonly rand: () => number;
   private counter = 0;
+  private mid: number;
 
   constructor(
     private readonly spec: InstrumentSpec,
@@ -33,6 +41,7 @@ export class TickGenerator {
   ) {
     this.rand = mulberry32(seed ^ hashSeed(spec.symbol));
     this.proc = new PriceProcess(startPrice, { annualVol: spec.annualVol }, this.rand);
+    this.mid = startPrice;
   }
 
   /** Ticks for the interval (from, to], about `intensity` events per second on average. */
@@ -45,7 +54,9 @@ export class TickGenerator {
       const gap = (-Math.log(1 - this.rand()) / rate) * 1000;
       if (t + gap > to) break;
       t += gap;
-      const mid = this.proc.step(gap / 1000);
+      const target = this.proc.step(gap / 1000);
+      const mid = Math.min(this.mid * (1 + MAX_TICK_MOVE), Math.max(this.mid * (1 - MAX_TICK_MOVE), target));
+      this.mid = mid;
       const ts = Math.floor(t);
       const spread =
         this.spec.tickSize *

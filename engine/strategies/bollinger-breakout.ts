@@ -3,7 +3,7 @@ import { cachedBollinger } from './cached';
 import { signalArray, warmupOf } from './signals';
 import { Signal, type StrategyDefinition } from './types';
 
-const Params = z.object({
+const Params = z.strictObject({
   period: z.number().int().min(2).max(1000).default(20),
   stdDev: z.number().gt(0).max(10).default(2),
   allowShort: z.boolean().default(true),

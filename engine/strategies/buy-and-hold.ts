@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { signalArray } from './signals';
 import { Signal, type StrategyDefinition } from './types';
 
-const Params = z.object({});
+const Params = z.strictObject({});
 
 /** Buys on the first strategy bar and holds (re-buying only if an order was cancelled). */
 export const buyAndHold: StrategyDefinition<typeof Params> = {

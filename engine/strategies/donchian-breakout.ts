@@ -3,7 +3,7 @@ import { cachedExtreme } from './cached';
 import { signalArray, warmupOf } from './signals';
 import { Signal, type StrategyDefinition } from './types';
 
-const Params = z.object({
+const Params = z.strictObject({
   entryPeriod: z.number().int().min(2).max(1000).default(20),
   exitPeriod: z.number().int().min(1).max(1000).default(10),
   allowShort: z.boolean().default(true),

@@ -4,7 +4,7 @@ import { crossoverSignals, warmupOf } from './signals';
 import type { StrategyDefinition } from './types';
 
 const Params = z
-  .object({
+  .strictObject({
     fast: z.number().int().min(1).max(1000).default(12),
     slow: z.number().int().min(2).max(5000).default(26),
     signal: z.number().int().min(1).max(1000).default(9),

@@ -4,7 +4,7 @@ import { predictionTargets } from '../agents/strategy';
 import { fromTargets } from './targets';
 import type { StrategyDefinition } from './types';
 
-const Params = z.object({
+const Params = z.strictObject({
   horizon: z.number().int().min(1).max(60).default(1),
   retrainEvery: z.number().int().min(5).max(500).default(20),
   allowShort: z.boolean().default(true),

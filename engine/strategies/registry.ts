@@ -35,6 +35,16 @@ export function getStrategy(name: string): StrategyDefinition | undefined {
   return Object.hasOwn(strategies, name) ? strategies[name as StrategyName] : undefined;
 }
 
+/**
+ * Each parameter of a strategy with its own schema (type and range, without the rules that
+ * relate parameters, such as fast < slow); undefined for an unknown name. Sweeps check every
+ * grid key and value against it.
+ */
+export function parameterSchemas(name: string): Readonly<Record<string, z.ZodType>> | undefined {
+  const def = getStrategy(name);
+  return def?.params instanceof z.ZodObject ? (def.params.shape as Record<string, z.ZodType>) : undefined;
+}
+
 /** One listing entry: name, description and the JSON Schema of its parameters. */
 export interface StrategyInfo {
   name: StrategyName;

@@ -4,7 +4,7 @@ import { signalArray, warmupOf } from './signals';
 import { Signal, type StrategyDefinition } from './types';
 
 const Params = z
-  .object({
+  .strictObject({
     period: z.number().int().min(2).max(1000).default(14),
     oversold: z.number().min(0).max(100).default(30),
     overbought: z.number().min(0).max(100).default(70),

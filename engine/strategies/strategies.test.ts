@@ -4,7 +4,7 @@ import { randomWalkSeries } from '../backtest/random-walk';
 import { runBacktest } from '../backtest/run-backtest';
 import { sliceSeries } from '../data/bars';
 import { IndicatorCache } from './indicator-cache';
-import { listStrategies, STRATEGY_NAMES, strategies } from './registry';
+import { listStrategies, parameterSchemas, STRATEGY_NAMES, strategies } from './registry';
 import { compileRules } from './rules/compile';
 import { RuleSet } from './rules/schema';
 import { fromTargets } from './targets';
@@ -37,6 +37,20 @@ describe('built-in strategies', () => {
       expect(s.description.length).toBeGreaterThan(10);
       expect(s.params).toMatchObject({ type: 'object' });
     }
+  });
+
+  it('refuses parameters a strategy does not have, for every strategy', () => {
+    for (const name of STRATEGY_NAMES) {
+      const r = strategies[name].params.safeParse({ notAParameter: 1 });
+      expect(r.success, name).toBe(false);
+      expect(JSON.stringify(r.error?.issues), name).toContain('notAParameter');
+      expect(Object.keys(parameterSchemas(name) ?? {}).sort(), name).toEqual(
+        Object.keys(strategies[name].params.parse({})).sort(),
+      );
+    }
+    expect(() =>
+      runBacktest({ series, strategy: { name: 'sma-cross', params: { fast: 5, slow: 9, typo: 1 } } }),
+    ).toThrow(BacktestInputError);
   });
 
   it('validates parameters with zod and fills defaults', () => {

@@ -43,7 +43,7 @@ export interface CompiledStrategy {
 export interface StrategyDefinition<S extends z.ZodType = z.ZodType> {
   readonly name: string;
   readonly description: string;
-  /** zod schema of the parameters, with defaults. */
+  /** zod schema of the parameters, with defaults: a strict object (an unknown parameter is an error). */
   readonly params: S;
   /**
    * Compiles validated parameters against a series. Indicators come from `cache`, so a

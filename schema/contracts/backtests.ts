@@ -1,6 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import { BacktestOptions, ExecutionOptions, RankableStat } from '../../engine/backtest/contracts';
-import { StrategyNameSchema } from '../../engine/strategies/registry';
+import { parameterSchemas, StrategyNameSchema } from '../../engine/strategies/registry';
 import { RuleCondition } from '../../engine/strategies/rules/schema';
 import { Instant, SymbolCode, Timeframe } from './common';
 import { Bar } from './market';
@@ -90,8 +90,47 @@ export const SweepRequest = ExecutionOptions.extend({
   rankBy: RankableStat.default('Return [%]'),
   order: z.enum(['desc', 'asc']).default('desc'),
   data: BacktestData,
-}).openapi('SweepRequest');
+})
+  .superRefine(checkGrid)
+  .openapi('SweepRequest');
 export type SweepRequest = z.infer<typeof SweepRequest>;
+
+/**
+ * Every grid key must be a parameter of the strategy and every value valid for it on its own
+ * (type and range); rules relating parameters (fast < slow) only skip combinations.
+ */
+function checkGrid(
+  req: { strategy: string; grid: Record<string, Array<number | boolean>> },
+  ctx: z.RefinementCtx,
+) {
+  const params = parameterSchemas(req.strategy);
+  if (!params) return;
+  for (const [name, values] of Object.entries(req.grid)) {
+    const schema = Object.hasOwn(params, name) ? params[name] : undefined;
+    if (!schema) {
+      const known = Object.keys(params);
+      ctx.addIssue({
+        code: 'custom',
+        path: ['grid', name],
+        message: known.length
+          ? `${req.strategy} has no parameter "${name}" (it has ${known.join(', ')})`
+          : `${req.strategy} takes no parameters`,
+      });
+      continue;
+    }
+    for (let i = 0; i < values.length; i++) {
+      const r = schema.safeParse(values[i]);
+      if (!r.success) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['grid', name, i],
+          message: r.error.issues[0]?.message ?? 'invalid value',
+        });
+        break;
+      }
+    }
+  }
+}
 
 /** A Queue message of `skippy-backtests` (and its dead-letter queue): one job or one sweep chunk. */
 export const BacktestMessage = z.union([

@@ -17,17 +17,35 @@ export const SymbolParam = z.object({
 export const Timeframe = z.enum(['1m', '5m', '15m', '1h', '1d']).openapi({ example: '1d' });
 export type Timeframe = z.infer<typeof Timeframe>;
 
-/** Accepts epoch milliseconds or an ISO-8601 date/time; yields epoch milliseconds. */
+/** Earliest time any time field accepts: 1900-01-01T00:00:00Z (history older than any listed market). */
+export const TIME_MIN_MS = Date.UTC(1900, 0, 1);
+/** Latest time any time field accepts: 2100-01-01T00:00:00Z (a bound, not a business rule). */
+export const TIME_MAX_MS = Date.UTC(2100, 0, 1);
+const TIME_RANGE = `between ${new Date(TIME_MIN_MS).toISOString()} and ${new Date(TIME_MAX_MS).toISOString()}`;
+
+/**
+ * Epoch milliseconds within [{@link TIME_MIN_MS}, {@link TIME_MAX_MS}]: every time a client sends
+ * is bounded, so no later `new Date(t).toISOString()` can throw on 9e15 and no query spans
+ * millennia.
+ */
+export const EpochMs = z
+  .number()
+  .int()
+  .min(TIME_MIN_MS, `time must be ${TIME_RANGE} (epoch ms)`)
+  .max(TIME_MAX_MS, `time must be ${TIME_RANGE} (epoch ms)`);
+
+/** Accepts epoch milliseconds or an ISO-8601 date/time within the same range; yields epoch milliseconds. */
 export const Instant = z
   .union([
-    z.coerce.number().int().min(0).max(8_640_000_000_000),
+    z.coerce.number().int(),
     z.iso.datetime({ offset: true }).transform((s) => Date.parse(s)),
     z.iso.date().transform((s) => Date.parse(`${s}T00:00:00Z`)),
   ])
+  .refine((t) => t >= TIME_MIN_MS && t <= TIME_MAX_MS, `time must be ${TIME_RANGE}`)
   .openapi({
     type: 'string',
     example: '2026-01-02T00:00:00Z',
-    description: 'Epoch milliseconds or ISO-8601.',
+    description: `Epoch milliseconds or ISO-8601, ${TIME_RANGE}.`,
   });
 
 export const ErrorBody = z

@@ -40,18 +40,48 @@ export const TickBatch = z
   .strict()
   .openapi('TickBatch');
 
+/** Why one tick of a batch was refused (docs/market-data.md, "Ingest bounds"). */
+export const TickRejectCode = z.enum([
+  'too_late',
+  'too_far_ahead',
+  'invalid_price',
+  'price_out_of_band',
+  'invalid_size',
+]);
+export type TickRejectCode = z.infer<typeof TickRejectCode>;
+
+/** A refused tick: its 0-based position in the batch sent, why, and nothing of it stored. */
+export const TickRejection = z
+  .object({
+    index: z.number().int(),
+    symbol: z.string(),
+    sourceId: z.string(),
+    code: TickRejectCode,
+    reason: z.string(),
+  })
+  .openapi('TickRejection');
+export type TickRejection = z.infer<typeof TickRejection>;
+
 export const SymbolIngestResult = z.object({
   accepted: z.number().int(),
   duplicates: z.number().int(),
+  /** Ticks of this symbol refused by the bounds (listed in the batch's `rejected`). */
+  rejected: z.number().int(),
   lastSeq: z.number().int(),
 });
 export type SymbolIngestResult = z.infer<typeof SymbolIngestResult>;
 
+/**
+ * A batch's outcome: `accepted` ticks were sequenced and stored, `duplicates` were dropped as
+ * redeliveries, and each tick in `rejected` broke a bound and was not applied (resending it
+ * unchanged will be refused again).
+ */
 export const TickIngestResult = z
   .object({
     accepted: z.number().int(),
     duplicates: z.number().int(),
     symbols: z.record(z.string(), SymbolIngestResult),
+    rejected: z.array(TickRejection),
   })
   .openapi('TickIngestResult');
 export type TickIngestResult = z.infer<typeof TickIngestResult>;
@@ -94,6 +124,12 @@ export const PUBLISH_LIMITS = {
   /** How often a socket's key is looked up again, so a revoked key stops publishing within this. */
   recheckKeyMs: 5_000,
 } as const;
+
+/**
+ * Imported bars must lie in [1970-01-01, now + 1 day]: earlier times are not epoch milliseconds
+ * any feed produces, later ones are typos (2099) or seconds/microseconds mistaken for ms.
+ */
+export const IMPORT_MAX_AHEAD_MS = 86_400_000;
 
 export const JsonBarRow = z
   .object({

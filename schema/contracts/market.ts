@@ -1,5 +1,5 @@
 import { z } from '@hono/zod-openapi';
-import { Instant, SymbolCode, Timeframe } from './common';
+import { EpochMs, Instant, SymbolCode, Timeframe } from './common';
 
 export const AssetClass = z.enum(['equity', 'crypto', 'fx']);
 
@@ -54,13 +54,14 @@ export const QuoteResponse = z
 
 export const Bar = z
   .object({
-    t: z.number().int().openapi({ description: 'Bar open time, epoch ms UTC.' }),
+    t: EpochMs.openapi({ description: 'Bar open time, epoch ms UTC.' }),
     o: z.number(),
     h: z.number(),
     l: z.number(),
     c: z.number(),
     v: z.number(),
   })
+  .strict()
   .openapi('Bar');
 export type Bar = z.infer<typeof Bar>;
 

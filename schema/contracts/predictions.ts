@@ -15,6 +15,17 @@ export const PredictionQuery = z.object({
 
 export const EvaluationQuery = z.object({ horizon: PredictionHorizon.default('1d') });
 
+/**
+ * What answered: `ensemble` is the calibrated blend of the agents (their `weight`s apply);
+ * `base_rate` means no agent beat the base rate out of sample, so P(up) is the training up-rate
+ * and the weights play no part.
+ */
+export const PredictionBasis = z.enum(['ensemble', 'base_rate']).openapi({
+  description:
+    '`ensemble`: the calibrated blend of the agents (their weights apply). `base_rate`: no agent beat the base rate out of sample, so P(up) is the training up-rate and the weights play no part.',
+});
+export type PredictionBasis = z.infer<typeof PredictionBasis>;
+
 /** Outlier test: the current feature row against the training rows' max |z| distribution. */
 export const OutlierFlag = z.object({ flag: z.boolean(), score: z.number(), threshold: z.number() });
 
@@ -50,9 +61,11 @@ export const PredictionBody = z.object({
     .number()
     .int()
     .openapi({ description: '`asOf` in epoch ms: the cache key of this prediction.' }),
-  expiresAt: z.iso
-    .datetime()
-    .openapi({ description: 'When the next bar closes and this prediction is superseded.' }),
+  expiresAt: z.iso.datetime().openapi({
+    description:
+      "When this prediction is superseded: the close of the next bar in the symbol's session calendar (weekends and exchange hours; 24/7 for crypto), never before the moment it is served.",
+  }),
+  basis: PredictionBasis,
   outlier: OutlierFlag,
 });
 export type PredictionBody = z.infer<typeof PredictionBody>;
@@ -75,6 +88,7 @@ export const BatchPredictionRequest = z
     symbols: z.array(z.string().max(32)).min(1).max(BATCH_MAX_SYMBOLS),
     horizon: PredictionHorizon.default('1d'),
   })
+  .strict()
   .openapi('BatchPredictionRequest');
 export type BatchPredictionRequest = z.infer<typeof BatchPredictionRequest>;
 

@@ -74,6 +74,19 @@ export const STREAM_LIMITS = {
   /** Recent 1-minute bars included in a snapshot by default, and the most a client may ask for. */
   snapshotBars: 30,
   maxSnapshotBars: 500,
+  /**
+   * Symbol snapshots (one per symbol of a subscribe or resume) a socket may request at once, and
+   * per second after that: a full subscribe fits, a subscribe loop is refused (`rate_limited`).
+   */
+  snapshotBurst: 100,
+  snapshotsPerSecond: 5,
+  /** Client bytes per second (token bucket) and the burst above it, dropped frames included. */
+  bytesPerSecond: 64 * 1024,
+  byteBurst: 256 * 1024,
+  /** Invalid frames (not JSON, wrong schema, binary) before the socket is closed with 4002; publisher sockets too. */
+  maxBadFrames: 10,
+  /** Frames dropped for exceeding a budget before the socket is closed with 4008. */
+  maxFloodDrops: 50,
 } as const;
 
 const Symbols = z.array(SymbolCode).min(1).max(STREAM_LIMITS.maxSymbolsPerFrame);

@@ -31,6 +31,13 @@ export const bars = sqliteTable(
     low: real('low').notNull(),
     close: real('close').notNull(),
     volume: real('volume').notNull(),
+    /**
+     * Feed times of the bar's first and last trades, written by the live path so that flushes
+     * merge in time order (open from the earliest trade, close from the latest). Null for
+     * imported or seeded bars: their open/close give way to any bar piece with known times.
+     */
+    firstTs: integer('first_ts'),
+    lastTs: integer('last_ts'),
   },
   (t) => [primaryKey({ columns: [t.symbol, t.timeframe, t.ts] })],
 );

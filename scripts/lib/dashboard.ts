@@ -24,7 +24,11 @@ export async function buildDashboardIfNeeded(log: (s: string) => void): Promise<
     return;
   }
   const built = existsSync(join(DIST, 'index.html')) ? statSync(join(DIST, 'index.html')).mtimeMs : 0;
-  if (built > 0 && existsSync(SRC) && newestMtime(SRC) <= built) return;
+  // `_headers` comes from the security policy module: a changed policy needs a rebuild too.
+  const policy = join(ROOT, 'workers/lib/security-policy.ts');
+  const headersCurrent =
+    existsSync(join(DIST, '_headers')) && (!existsSync(policy) || statSync(policy).mtimeMs <= built);
+  if (built > 0 && headersCurrent && existsSync(SRC) && newestMtime(SRC) <= built) return;
   log('Building the dashboard…');
   const r = spawnSync(
     process.execPath,

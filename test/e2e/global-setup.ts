@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
+import { checkLocalBars } from '../../scripts/lib/bar-check';
 import { buildDashboardIfNeeded } from '../../scripts/lib/dashboard';
 import { type DemoKey, freePort, preparePlatform, startWrangler } from '../../scripts/lib/platform';
 
@@ -31,6 +32,20 @@ export default async function setup(project: TestProject) {
   project.provide('keys', seed.keys);
   return async () => {
     await platform.stop();
-    rmSync(persistTo, { recursive: true, force: true });
+    // Every bar the e2e and chaos suites caused must be sound. Vitest 4 only logs a teardown's
+    // throw ("error during close") and still exits 0, so the failure also sets the exit code.
+    const bars = await checkLocalBars(persistTo).finally(() =>
+      rmSync(persistTo, { recursive: true, force: true }),
+    );
+    const problem =
+      bars.total === 0
+        ? 'The bar check read no bars: it did not reach the e2e database.'
+        : bars.invalid > 0
+          ? `${bars.invalid} of ${bars.total} stored bars are invalid after the e2e run:\n${JSON.stringify(bars.examples, null, 1)}`
+          : null;
+    if (problem) {
+      process.exitCode = 1;
+      throw new Error(problem);
+    }
   };
 }

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
+import { instrument } from '../../engine/market/catalog';
 import { PublishAck, PublishError } from '../../schema/contracts/ingest';
 import { baseUrl, call, demoKey } from './helpers';
 import { seqs, TestSocket } from './stream-support';
@@ -84,6 +85,9 @@ const trades = (symbol: string, prices: number[]) =>
     size: 1,
   }));
 
+/** A price `k` tenths of a percent above the symbol's seeded price: inside the ingest price band. */
+const near = (symbol: string, k: number) => instrument(symbol)!.price * (1 + k / 1000);
+
 const open: { close(): void }[] = [];
 afterEach(() => {
   for (const s of open.splice(0)) s.close();
@@ -165,7 +169,7 @@ describe('publisher socket (GET /api/v1/ingest/stream)', () => {
     // Frame k: one symbol, the other, or both in one frame; all sent before any answer.
     const frames = Array.from({ length: 30 }, (_, k) => {
       const which = k % 3 === 2 ? symbols : [symbols[k % 3]!];
-      return { type: 'ticks', id: `i${k}`, ticks: which.flatMap((s) => trades(s, [2 + k / 1000])) };
+      return { type: 'ticks', id: `i${k}`, ticks: which.flatMap((s) => trades(s, [near(s, k)])) };
     });
     for (const f of frames) pub.send(f);
     const acks = await Promise.all(frames.map((f) => pub.answer(f.id)));
@@ -187,7 +191,7 @@ describe('publisher socket (GET /api/v1/ingest/stream)', () => {
     const frames = Array.from({ length: 40 }, (_, k) => ({
       type: 'ticks',
       id: `r${k}`,
-      ticks: trades(symbol, [3 + k / 1000]),
+      ticks: trades(symbol, [near(symbol, k)]),
     }));
     for (const f of frames.slice(0, 20)) pub.send(f);
     // The room crashes while frames are in flight to it (its stub in the session breaks with it).
@@ -237,7 +241,7 @@ describe('publisher socket (GET /api/v1/ingest/stream)', () => {
     pub.send({ type: 'hello', id: 'type' });
     expect((await pub.answer('type')).type).toBe('error');
 
-    pub.send({ type: 'ticks', id: 'ok', ticks: trades('EURUSD', [1.3]) });
+    pub.send({ type: 'ticks', id: 'ok', ticks: trades('EURUSD', [1.08]) });
     const ok = await pub.answer('ok');
     expect(ok.type === 'ack' && ok.accepted).toBe(1);
   });
@@ -260,7 +264,7 @@ describe('publisher socket (GET /api/v1/ingest/stream)', () => {
     const { id, key } = (await created.json()) as { id: string; key: string };
     const pub = await Publisher.open(key);
     open.push(pub.ws);
-    pub.send({ type: 'ticks', id: 'before', ticks: trades('EURUSD', [1.4]) });
+    pub.send({ type: 'ticks', id: 'before', ticks: trades('EURUSD', [1.08]) });
     expect((await pub.answer('before')).type).toBe('ack');
     const revoked = await call(`/api/v1/admin/keys/${id}`, { method: 'DELETE', key: admin });
     expect(revoked.status).toBe(200);
@@ -271,7 +275,7 @@ describe('publisher socket (GET /api/v1/ingest/stream)', () => {
       (async () => {
         for (;;) {
           if (pub.ws.readyState !== WebSocket.OPEN) return pub.closed;
-          pub.send({ type: 'ticks', id: `after-${n++}`, ticks: trades('EURUSD', [1.5]) });
+          pub.send({ type: 'ticks', id: `after-${n++}`, ticks: trades('EURUSD', [1.08]) });
           await new Promise((r) => setTimeout(r, 500));
         }
       })(),

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import WebSocket from 'ws';
+import { instrument } from '../../engine/market/catalog';
 import { ServerFrame, type StreamMessage } from '../../schema/contracts/stream';
 import { baseUrl, call, demoKey } from './helpers';
 
@@ -149,27 +150,32 @@ export interface Published {
   firstSeq: number;
 }
 
-/** Publishes `count` ticks (alternating trades and quotes) for `symbol` through the ingest API. */
+/**
+ * Publishes `count` ticks (alternating trades and quotes) for `symbol` through the ingest API.
+ * Prices default to the symbol's catalogue price (where the seeded history ends) and move in
+ * steps small against it: ticks must stay inside the ingest price band (docs/market-data.md).
+ */
 export async function publish(
   symbol: string,
   count: number,
   opts: { price?: number; tradesOnly?: boolean } = {},
 ): Promise<Published> {
-  const price = opts.price ?? 100;
+  const price = opts.price ?? instrument(symbol)?.price ?? 100;
+  const step = price >= 10 ? 0.01 : 0.0001;
   const now = Date.now();
   const ticks = Array.from({ length: count }, (_, i) => {
     const ts = now + i;
     const sourceId = `t-${randomUUID()}`;
     return opts.tradesOnly || i % 2 === 0
-      ? { type: 'trade', symbol, sourceId, ts, price: price + i * 0.01, size: 1 + i }
+      ? { type: 'trade', symbol, sourceId, ts, price: price + i * step, size: 1 + i }
       : {
           type: 'quote',
           symbol,
           sourceId,
           ts,
-          bid: price - 0.05,
+          bid: price - 5 * step,
           bidSize: 10,
-          ask: price + 0.05,
+          ask: price + 5 * step,
           askSize: 12,
         };
   });

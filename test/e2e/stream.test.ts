@@ -105,18 +105,18 @@ describe('stream: tickets', () => {
 describe('stream: subscribe, snapshot and sequence', () => {
   it('acknowledges the full subscription set and sends a snapshot with quote, bars, forming bar and seq', async () => {
     const symbol = 'MSFT';
-    await publish(symbol, 4, { price: 400 });
+    await publish(symbol, 4, { price: 440 }); // near MSFT's seeded 441.2: inside the ingest price band
     const s = await connect();
     s.send({ type: 'subscribe', id: 'a', symbols: [symbol], channels: ['trades'] });
     const ack = await s.next('subscriptions', (f) => f.id === 'a');
     expect(ack.subscriptions).toEqual({ [symbol]: ['trades'] });
     const snap = await s.next('snapshot', (f) => f.symbol === symbol);
     expect(snap.seq).toBeGreaterThanOrEqual(4);
-    expect(snap.quote?.last).toBeCloseTo(400.02, 5);
-    expect(snap.quote?.bid).toBeCloseTo(399.95, 5);
+    expect(snap.quote?.last).toBeCloseTo(440.02, 5);
+    expect(snap.quote?.bid).toBeCloseTo(439.95, 5);
     expect(snap.bars.length).toBe(30);
     expect(snap.bars.every((b, i) => i === 0 || b.time > (snap.bars[i - 1]?.time ?? 0))).toBe(true);
-    expect(snap.forming?.close).toBeCloseTo(400.02, 5);
+    expect(snap.forming?.close).toBeCloseTo(440.02, 5);
     expect(snap.reset).toBe(false);
 
     s.send({ type: 'subscribe', id: 'b', symbols: [symbol, 'NVDA'], channels: ['quotes'], bars: 0 });
@@ -134,17 +134,18 @@ describe('stream: subscribe, snapshot and sequence', () => {
     const snap = await s.next('snapshot', (f) => f.symbol === symbol);
     // Let any update the snapshot already covered age past the throttle, then trade in one batch.
     await new Promise((r) => setTimeout(r, 1_100));
-    const first = await publish(symbol, 3, { price: 200, tradesOnly: true });
+    // Near ETH-USD's seeded 3,410: inside the ingest price band.
+    const first = await publish(symbol, 3, { price: 3400, tradesOnly: true });
     const bars = await s.untilSeq(symbol, first.lastSeq);
     const update = bars.find((m) => m.seq > snap.seq && m.type === 'bar' && !m.final);
     if (update?.type !== 'bar') throw new Error('no forming-bar update');
     expect(update.seq).toBe(first.lastSeq); // sequenced after the batch's trades
     expect(update.tf).toBe('1m');
-    expect(update.c).toBeCloseTo(200.02, 5);
-    expect(update.h).toBeGreaterThanOrEqual(200.02);
-    expect(update.l).toBeLessThanOrEqual(200);
+    expect(update.c).toBeCloseTo(3400.02, 5);
+    expect(update.h).toBeGreaterThanOrEqual(3400.02);
+    expect(update.l).toBeLessThanOrEqual(3400);
     // Within the next second further trades do not produce another update.
-    const second = await publish(symbol, 2, { price: 201, tradesOnly: true });
+    const second = await publish(symbol, 2, { price: 3401, tradesOnly: true });
     await new Promise((r) => setTimeout(r, 300));
     expect(s.messages(symbol).filter((m) => m.type === 'bar' && !m.final && m.seq > update.seq)).toEqual([]);
     expect(second.lastSeq).toBeGreaterThan(update.seq);

@@ -104,7 +104,8 @@ describe('GET /api/v1/predictions/:symbol', () => {
     expect(first.modelVersion).toMatch(/^agents-1-/);
     expect(first.asOfBarTime).toBe(START + 599 * DAY);
     expect(first.asOf).toBe(new Date(START + 599 * DAY).toISOString());
-    expect(Date.parse(first.expiresAt)).toBe(START + 601 * DAY);
+    // The history ends long ago: the next session close has passed, so the expiry is the next one after now.
+    expect(Date.parse(first.expiresAt)).toBeGreaterThan(Date.now());
     expect(typeof first.outlier.flag).toBe('boolean');
     expect(first.traceId).toBe(res.headers.get('x-trace-id'));
 

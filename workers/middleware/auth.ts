@@ -3,16 +3,9 @@ import type { AppEnv } from '../app-env';
 import { ApiError } from '../errors';
 import { sha256Hex } from '../lib/crypto';
 import { type Principal, type Scope, touchKey, verifyKey } from '../services/api-keys';
-import { kvKey } from '../services/cache';
 import { isDependencyFailure } from '../services/d1';
-
-/**
- * D1 is asked on every request so that a revoked key stops working at once. Only when D1 is
- * failing does a last-known-good copy (at most `FALLBACK_MAX_AGE_MS` old) keep reads answering.
- */
-const FALLBACK_MAX_AGE_MS = 10 * 60_000;
-const REFRESH_FALLBACK_MS = 60_000;
-const lastGood = new Map<string, { principal: Principal; at: number }>();
+import { hasRevocationTombstone } from '../services/key-revocations';
+import { forgetInIsolate, recallCopy, rememberConfirmed } from '../services/last-good-keys';
 
 export function presentedKey(headers: Headers): string | null {
   const auth = headers.get('authorization');
@@ -23,6 +16,13 @@ export function presentedKey(headers: Headers): string | null {
   return headers.get('x-api-key');
 }
 
+/**
+ * Resolves a presented key: D1 is asked on every request, so a revoked key stops at once. Only
+ * when D1 is failing does a last-known-good copy (≤ 10 minutes old) keep reads answering, and
+ * only after the key's revocation tombstone was checked in KV (401 if present, 503 if KV cannot
+ * say): a copy in this isolate's memory may predate a revocation made elsewhere
+ * (workers/services/key-revocations.ts explains why a tombstone and not only deletion).
+ */
 export async function authenticate(
   env: Env,
   key: string,
@@ -32,38 +32,24 @@ export async function authenticate(
   try {
     const principal = await verifyKey(env, key);
     if (!principal) {
-      lastGood.delete(hash);
+      forgetInIsolate(hash);
       return null;
     }
-    const prev = lastGood.get(hash);
-    const now = Date.now();
-    if (!prev || now - prev.at > REFRESH_FALLBACK_MS) {
-      lastGood.set(hash, { principal, at: now });
-      waitUntil(
-        Promise.all([
-          env.CACHE.put(kvKey.apiKey(hash), JSON.stringify({ principal, at: now }), { expirationTtl: 600 }),
-          touchKey(env, principal.keyId),
-        ]).catch(() => {}),
-      );
-    }
+    const refresh = rememberConfirmed(env, hash, principal);
+    if (refresh) waitUntil(Promise.all([refresh, touchKey(env, principal.keyId)]).catch(() => {}));
     return principal;
   } catch (err) {
     if (!isDependencyFailure(err)) throw err;
-    const now = Date.now();
-    const mem = lastGood.get(hash);
-    if (mem && now - mem.at < FALLBACK_MAX_AGE_MS) return mem.principal;
-    const kv = await env.CACHE.get<{ principal: Principal; at: number }>(kvKey.apiKey(hash), 'json').catch(
-      () => null,
-    );
-    if (kv && now - kv.at < FALLBACK_MAX_AGE_MS) return kv.principal;
-    throw new ApiError('dependency_failed', 'Authentication is temporarily unavailable; retry shortly.');
+    // The tombstone decides before any copy is used (a rejected read fails the whole fallback: 503).
+    const [revoked, copy] = await Promise.all([hasRevocationTombstone(env, hash), recallCopy(env, hash)]);
+    if (revoked) {
+      forgetInIsolate(hash);
+      return null;
+    }
+    if (!copy)
+      throw new ApiError('dependency_failed', 'Authentication is temporarily unavailable; retry shortly.');
+    return copy;
   }
-}
-
-/** Forgets the fallback copy of a revoked key in this isolate and in KV. */
-export async function forgetKeyHash(env: Env, hash: string): Promise<void> {
-  lastGood.delete(hash);
-  await env.CACHE.delete(kvKey.apiKey(hash));
 }
 
 /** Requires a valid API key holding `scope` (admin implies every scope). */

@@ -1,14 +1,16 @@
 import { createMiddleware } from 'hono/factory';
 import type { AppEnv } from '../app-env';
+import { API_CSP, SECURITY_HEADERS } from '../lib/security-policy';
 
-/** Conservative headers for an API that also serves its own dashboard. */
+/**
+ * The shared security headers (workers/lib/security-policy.ts, also written into the dashboard's
+ * `_headers`) on every Worker response; a route that serves HTML sets its own CSP first.
+ */
 export function securityHeaders() {
   return createMiddleware<AppEnv>(async (c, next) => {
     await next();
-    c.header('x-content-type-options', 'nosniff');
-    c.header('referrer-policy', 'no-referrer');
-    c.header('x-frame-options', 'DENY');
-    c.header('strict-transport-security', 'max-age=31536000; includeSubDomains');
+    for (const [name, value] of Object.entries(SECURITY_HEADERS)) c.header(name, value);
+    if (!c.res.headers.has('content-security-policy')) c.header('content-security-policy', API_CSP);
     if (!c.res.headers.has('cache-control')) c.header('cache-control', 'no-store');
   });
 }

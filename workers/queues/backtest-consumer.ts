@@ -25,6 +25,7 @@ import {
   sweepSeries,
 } from '../services/backtest-sweeps';
 import { currentFaults, InjectedFault } from '../services/faults';
+import { reportBackgroundError } from '../services/sentry';
 
 /** Exponential backoff of a retried message: 2 s, 4 s, 8 s… capped at 5 minutes. */
 export function retryDelaySeconds(attempts: number): number {
@@ -37,7 +38,9 @@ function isProbe(body: unknown): boolean {
 }
 
 /** What to do with a message once its work is over; decided outside any catch. */
-type Outcome = { kind: 'ack'; note: string } | { kind: 'retry'; delaySeconds: number; reason: string };
+type Outcome =
+  | { kind: 'ack'; note: string }
+  | { kind: 'retry'; delaySeconds: number; reason: string; error?: unknown };
 
 /**
  * Consumer of `skippy-backtests`. Per message: parse (poison → logged and acked), lease the
@@ -83,7 +86,12 @@ export async function consumeBacktests(
           ? await runJob(env, body.jobId, msg.attempts, log)
           : await runSweepChunk(env, body.sweepId, body.chunk, msg.attempts, seriesCache);
     } catch (err) {
-      outcome = { kind: 'retry', delaySeconds: retryDelaySeconds(msg.attempts), reason: describe(err) };
+      outcome = {
+        kind: 'retry',
+        delaySeconds: retryDelaySeconds(msg.attempts),
+        reason: describe(err),
+        error: err,
+      };
     }
     if (outcome.kind === 'ack') {
       log.info('backtest message done', { note: outcome.note });
@@ -95,6 +103,12 @@ export async function consumeBacktests(
         delaySeconds: outcome.delaySeconds,
       });
       recordQueueMessage(QUEUE, 'retry', Date.now() - started);
+      if (outcome.error !== undefined)
+        reportBackgroundError(env, outcome.error, {
+          component: 'queue',
+          name: QUEUE,
+          waitUntil: ctx ? (p) => ctx.waitUntil(p) : undefined,
+        });
       msg.retry({ delaySeconds: outcome.delaySeconds });
     }
   }
@@ -123,7 +137,7 @@ async function runJob(env: Env, jobId: string, attempts: number, log: Logger): P
     await releaseJob(env, job.id, token, reason).catch((e: unknown) =>
       log.warn('lease release failed', { error: describe(e) }),
     );
-    return { kind: 'retry', delaySeconds: retryDelaySeconds(attempts), reason };
+    return { kind: 'retry', delaySeconds: retryDelaySeconds(attempts), reason, error: err };
   }
 }
 

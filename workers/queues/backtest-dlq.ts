@@ -4,6 +4,7 @@ import { recordQueueMessage } from '../metrics/events';
 import { flushSoon } from '../metrics/flush';
 import { failDeadLettered } from '../services/backtest-jobs';
 import { chunkDone, failSweep } from '../services/backtest-sweeps';
+import { reportBackgroundError } from '../services/sentry';
 
 /**
  * Consumer of `skippy-backtests-dlq`: a message lands here after `max_retries` failed
@@ -27,7 +28,7 @@ export async function consumeBacktestDeadLetters(
     }
     const body = parsed.data;
     let retryAfter: number | null = null;
-    let failure: string | null = null;
+    let failure: unknown = null;
     try {
       const now = Date.now();
       if ('jobId' in body) {
@@ -46,10 +47,17 @@ export async function consumeBacktestDeadLetters(
         log.warn('sweep chunk dead-lettered', { sweepId: body.sweepId, chunk: body.chunk });
       }
     } catch (err) {
-      failure = err instanceof Error ? err.message : String(err);
+      failure = err ?? new Error('unknown failure');
     }
     if (failure !== null) {
-      log.error('dead letter not recorded; will retry', { error: failure });
+      log.error('dead letter not recorded; will retry', {
+        error: failure instanceof Error ? failure.message : String(failure),
+      });
+      reportBackgroundError(env, failure, {
+        component: 'queue',
+        name: 'skippy-backtests-dlq',
+        waitUntil: ctx ? (p) => ctx.waitUntil(p) : undefined,
+      });
       msg.retry({ delaySeconds: 10 });
     } else if (retryAfter !== null) {
       msg.retry({ delaySeconds: retryAfter });

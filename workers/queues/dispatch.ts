@@ -1,4 +1,5 @@
 import { createLogger } from '../lib/logger';
+import { reportBackgroundError } from '../services/sentry';
 import { consumeBacktests } from './backtest-consumer';
 import { consumeBacktestDeadLetters } from './backtest-dlq';
 import { consumeTraining } from './training-consumer';
@@ -37,5 +38,15 @@ export async function dispatchQueue(
     batch.retryAll();
     return;
   }
-  await consumer(batch, env, ctx);
+  try {
+    await consumer(batch, env, ctx);
+  } catch (err) {
+    // Consumers decide per message; reaching here is a bug. Rethrown so the batch is retried.
+    reportBackgroundError(env, err, {
+      component: 'queue',
+      name: batch.queue,
+      waitUntil: (p) => ctx.waitUntil(p),
+    });
+    throw err;
+  }
 }

@@ -5,6 +5,7 @@ import { parseTraceparent } from '../lib/trace';
 import { recordQueueMessage } from '../metrics/events';
 import { flushSoon } from '../metrics/flush';
 import { setJobStatus, trainAndStore } from '../services/prediction-training';
+import { reportBackgroundError } from '../services/sentry';
 
 /** Matches `max_retries` of the `skippy-training` consumer in wrangler.toml. */
 const MAX_RETRIES = 3;
@@ -61,6 +62,13 @@ export async function consumeTraining(
         ? `${outcome.error.name}: ${outcome.error.message}`
         : String(outcome.error);
     const permanent = outcome.error instanceof ApiError && outcome.error.status < 500;
+    // A permanent failure is the input's (too little history), not a fault worth an alert.
+    if (!permanent)
+      reportBackgroundError(env, outcome.error, {
+        component: 'queue',
+        name: QUEUE,
+        waitUntil: ctx ? (p) => ctx.waitUntil(p) : undefined,
+      });
     if (permanent || msg.attempts > MAX_RETRIES) {
       await setJobStatus(env, job.jobId, 'failed', Date.now(), reason.slice(0, 500)).catch(() => {});
       log.warn('training failed', {

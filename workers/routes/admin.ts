@@ -2,8 +2,9 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { errorResponses } from '../../schema/contracts/common';
 import { ApiError } from '../errors';
 import { createRouter } from '../router';
-import { createKey, listKeys, RateLimitTier, revokeKey, Scope } from '../services/api-keys';
+import { createKey, listKeys, RateLimitTier, Scope } from '../services/api-keys';
 import { FaultConfig, faultInjectionAllowed, setFaults } from '../services/faults';
+import { revokeKey } from '../services/revoke-key';
 
 const KeyInfo = z
   .object({
@@ -90,7 +91,8 @@ export const adminRoutes = createRouter()
       method: 'delete',
       path: '/keys/{id}',
       tags: ['admin'],
-      summary: 'Revoke a key; it stops working at once.',
+      summary:
+        'Revoke a key; it stops working at once, also from cached copies while D1 fails. Retrying is safe.',
       security: [{ bearer: [] }],
       request: { params: KeyIdParam },
       responses: {

@@ -33,6 +33,7 @@ import {
 import { equityForChart, readResult, readTrades } from '../services/backtest-results';
 import { type SubmitContext, submitBacktest } from '../services/backtest-submit';
 import { cancelSweep, listSweeps, submitSweep, sweepView } from '../services/backtest-sweeps';
+import { decodeCursor, encodeCursor } from '../services/page-cursor';
 
 const IdempotencyHeaders = z.object({
   'idempotency-key': z
@@ -77,6 +78,9 @@ const validationHook = (result: { success: boolean; target: string; error?: unkn
   }
   return undefined;
 };
+
+/** A trades cursor's position: the index of the next trade. */
+const TradeOffset = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
 
 const JobEnvelope = z.object({ job: BacktestJob }).openapi('BacktestJobEnvelope');
 
@@ -317,11 +321,12 @@ export const backtestsRoutes = createRouter()
       const { keyId } = principalOf(c);
       const job = await requireCompleted(c.env, keyId, c.req.valid('param').id);
       const { limit, cursor } = c.req.valid('query');
-      const offset = cursor === undefined ? 0 : decodeOffset(cursor);
+      const scope = `trades:${job.id}`;
+      const offset = cursor === undefined ? 0 : decodeCursor(cursor, scope, TradeOffset);
       const head = (await resultHeads(c.env, [job.contentHash])).get(job.contentHash);
       const total = head?.tradeCount ?? 0;
       const data = await readTrades(c.env, job.contentHash, offset, limit);
-      const next = offset + data.length < total ? btoa(String(offset + data.length)) : null;
+      const next = offset + data.length < total ? encodeCursor(scope, offset + data.length) : null;
       return c.json({ data, total, nextCursor: next }, 200);
     },
     validationHook,
@@ -378,18 +383,4 @@ async function requireCompleted(env: Env, keyId: string, id: string): Promise<Jo
     });
   }
   return job;
-}
-
-function decodeOffset(cursor: string): number {
-  let n = Number.NaN;
-  try {
-    n = Number(atob(cursor));
-  } catch {
-    // reported below
-  }
-  if (!Number.isInteger(n) || n < 0)
-    throw new ApiError('validation_failed', 'Invalid cursor.', {
-      details: [{ path: 'cursor', message: 'not a cursor from this API' }],
-    });
-  return n;
 }

@@ -1,37 +1,20 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { errorResponses, SymbolParam } from '../../schema/contracts/common';
 import { BarsPage, BarsQuery } from '../../schema/contracts/market';
-import { ApiError } from '../errors';
 import { createRouter } from '../router';
 import { cached, kvKey, wantsFresh } from '../services/cache';
 import { readBars, TIMEFRAME_MS } from '../services/market-data';
+import { decodeCursor, encodeCursor } from '../services/page-cursor';
 import { requireKnownSymbol } from '../services/symbol-guard';
 
-/** Opaque to clients; it pins the query it continues so a cursor cannot be replayed against another. */
-const Cursor = z.object({
-  d: z.enum(['f', 'b']),
-  t: z.number().int(),
-  tf: z.string(),
-  e: z.number().int().optional(),
-});
-type Cursor = z.infer<typeof Cursor>;
+/**
+ * Where a bars page continues: direction, the next bar time and the range's other end. The
+ * cursor is bound to the symbol and timeframe it pages (see `page-cursor.ts`).
+ */
+const DateMs = z.number().int().min(-8.64e15).max(8.64e15);
+const BarsPosition = z.object({ d: z.enum(['f', 'b']), t: DateMs, e: DateMs.optional() }).strict();
 
-function encodeCursor(c: Cursor): string {
-  return btoa(JSON.stringify(c)).replaceAll('+', '-').replaceAll('/', '_').replace(/=+$/, '');
-}
-
-function decodeCursor(s: string): Cursor {
-  try {
-    const json = atob(s.replaceAll('-', '+').replaceAll('_', '/'));
-    const parsed = Cursor.safeParse(JSON.parse(json));
-    if (parsed.success) return parsed.data;
-  } catch {
-    // fall through to the error below
-  }
-  throw new ApiError('validation_failed', 'Invalid cursor.', {
-    details: [{ path: 'cursor', message: 'not a cursor from this API' }],
-  });
-}
+const barsScope = (symbol: string, timeframe: string) => `bars:${symbol}:${timeframe}`;
 
 export const barsRoutes = createRouter().openapi(
   createRoute({
@@ -57,9 +40,7 @@ export const barsRoutes = createRouter().openapi(
     let from = q.from;
     let to = q.to;
     if (q.cursor) {
-      const cur = decodeCursor(q.cursor);
-      if (cur.tf !== q.timeframe)
-        throw new ApiError('validation_failed', 'Cursor belongs to another timeframe.');
+      const cur = decodeCursor(q.cursor, barsScope(symbol, q.timeframe), BarsPosition);
       direction = cur.d === 'f' ? 'forward' : 'backward';
       if (direction === 'forward') {
         from = cur.t;
@@ -88,16 +69,14 @@ export const barsRoutes = createRouter().openapi(
     if (more && rows.length > 0) {
       nextCursor =
         direction === 'forward'
-          ? encodeCursor({
+          ? encodeCursor(barsScope(symbol, q.timeframe), {
               d: 'f',
               t: rows.at(-1)!.time + TIMEFRAME_MS[q.timeframe],
-              tf: q.timeframe,
               ...(to !== undefined ? { e: to } : {}),
             })
-          : encodeCursor({
+          : encodeCursor(barsScope(symbol, q.timeframe), {
               d: 'b',
               t: rows[0]!.time - 1,
-              tf: q.timeframe,
               ...(from !== undefined ? { e: from } : {}),
             });
     }

@@ -1,16 +1,18 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { INGEST_HEADERS } from '../../durable-objects/ingest-session/ingest-session';
 import { type OhlcvRow, rowsFromSeries } from '../../engine/data/bars';
-import { parseOhlcvCsv, parseTime } from '../../engine/data/csv';
+import { type CsvOptions, parseOhlcvCsv, parseTime, timeRange } from '../../engine/data/csv';
 import { errorResponses } from '../../schema/contracts/common';
 import {
   BarsImportJson,
   BarsImportQuery,
   BarsImportResult,
+  IMPORT_MAX_AHEAD_MS,
   TickBatch,
   TickIngestResult,
 } from '../../schema/contracts/ingest';
 import { ApiError, zodIssues } from '../errors';
+import { refuseForeignOrigin } from '../middleware/socket-origin';
 import { createRouter } from '../router';
 import { invalidate, kvKey } from '../services/cache';
 import { importBars } from '../services/market-data';
@@ -59,6 +61,7 @@ export const ingestRoutes = createRouter()
     async (c) => {
       if (c.req.header('upgrade')?.toLowerCase() !== 'websocket')
         throw new ApiError('bad_request', 'Expected a WebSocket upgrade (`Upgrade: websocket`).');
+      refuseForeignOrigin(c.req.raw, c.env, 'a publisher socket');
       const principal = c.get('principal');
       if (!principal) throw new ApiError('unauthorized', 'An API key is required.');
       // One object per key: its publisher sockets share the key's re-checks and budget.
@@ -130,7 +133,7 @@ export const ingestRoutes = createRouter()
         }
         symbol = q.symbol;
         timeframe = q.timeframe;
-        const parsed = parseOhlcvCsv(await c.req.text());
+        const parsed = parseOhlcvCsv(await c.req.text(), importTimeRange());
         if (!parsed.ok) {
           throw new ApiError(
             'validation_failed',
@@ -149,7 +152,7 @@ export const ingestRoutes = createRouter()
           });
         symbol = body.data.symbol;
         timeframe = body.data.timeframe;
-        rows = jsonRows(body.data.bars);
+        rows = jsonRows(body.data.bars, importTimeRange());
       } else {
         throw new ApiError('unsupported_media_type', 'Send `text/csv` or `application/json`.');
       }
@@ -164,6 +167,11 @@ export const ingestRoutes = createRouter()
     },
   );
 
+/** The times an import may carry: 1970-01-01 up to a day ahead of now (docs/market-data.md). */
+function importTimeRange(): Required<CsvOptions> {
+  return { minTime: 0, maxTime: Date.now() + IMPORT_MAX_AHEAD_MS };
+}
+
 /**
  * Checks JSON bars the way the CSV parser checks rows (same date formats, same rules) and
  * rejects the whole import with every problem's row number.
@@ -177,6 +185,7 @@ function jsonRows(
     close: number;
     volume: number;
   }>,
+  range: Required<CsvOptions>,
 ): OhlcvRow[] {
   const errors: Array<{ row: number; reason: string }> = [];
   let previous = Number.NEGATIVE_INFINITY;
@@ -184,11 +193,14 @@ function jsonRows(
     const row = i + 1;
     const time = typeof b.time === 'number' ? b.time : parseTime(b.time.trim());
     if (time === null) errors.push({ row, reason: `unparseable time ${JSON.stringify(b.time)}` });
+    else if (time < range.minTime || time > range.maxTime)
+      errors.push({ row, reason: `time is outside ${timeRange(range.minTime, range.maxTime)}` });
     else if (time <= previous) errors.push({ row, reason: 'time is not after the previous row' });
     if (b.high < Math.max(b.open, b.close) || b.low > Math.min(b.open, b.close)) {
       errors.push({ row, reason: 'high/low do not contain open and close' });
     }
-    previous = time ?? previous;
+    // An out-of-range time is reported once, not again as out of order on the next row.
+    if (time !== null && time >= range.minTime && time <= range.maxTime) previous = time;
     return {
       time: time ?? Number.NaN,
       open: b.open,

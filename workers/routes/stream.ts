@@ -3,7 +3,7 @@ import { errorResponses, SymbolParam } from '../../schema/contracts/common';
 import { CloseCode, StreamTicket, StreamTicketRequest } from '../../schema/contracts/stream';
 import { ApiError } from '../errors';
 import { authenticate, hasScope, presentedKey } from '../middleware/auth';
-import { allowedOrigins } from '../middleware/cors';
+import { refuseForeignOrigin } from '../middleware/socket-origin';
 import { createRouter } from '../router';
 import type { Principal } from '../services/api-keys';
 import { faultInjectionAllowed } from '../services/faults';
@@ -44,11 +44,7 @@ export const streamRoutes = createRouter()
     async (c) => {
       if (c.req.header('upgrade')?.toLowerCase() !== 'websocket')
         throw new ApiError('bad_request', 'Expected a WebSocket upgrade (`Upgrade: websocket`).');
-      const origin = c.req.header('origin');
-      // Browsers always send Origin; bots usually do not. A foreign page must not ride a user's ticket;
-      // the dashboard this Worker serves itself is same-origin and always allowed.
-      if (origin && origin !== new URL(c.req.url).origin && !allowedOrigins(c.env).includes(origin))
-        throw new ApiError('forbidden', 'This Origin may not open a stream.');
+      refuseForeignOrigin(c.req.raw, c.env, 'a stream');
       const params = new URL(c.req.url).searchParams;
       if (KEY_PARAMS.some((p) => params.has(p))) {
         throw new ApiError(

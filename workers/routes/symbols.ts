@@ -1,10 +1,10 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { errorResponses, SymbolParam } from '../../schema/contracts/common';
 import { SymbolInfo, SymbolList } from '../../schema/contracts/market';
-import { ApiError } from '../errors';
 import { createRouter } from '../router';
 import { cached, kvKey, wantsFresh } from '../services/cache';
-import { getSymbol, listSymbols } from '../services/market-data';
+import { listSymbols } from '../services/market-data';
+import { lookupSymbol } from '../services/symbol-guard';
 
 const SymbolResponse = z
   .object({ data: SymbolInfo, stale: z.boolean(), asOf: z.string() })
@@ -48,13 +48,9 @@ export const symbolsRoutes = createRouter()
     }),
     async (c) => {
       const { symbol } = c.req.valid('param');
-      const r = await cached(
-        { kv: c.env.CACHE, waitUntil: (p) => c.executionCtx.waitUntil(p), name: 'symbol' },
-        kvKey.symbol(symbol),
-        { freshMs: 30_000, keepSeconds: 86_400, memory: true, bypass: wantsFresh(c.req.raw.headers) },
-        () => getSymbol(c.env, symbol),
-      );
-      if (!r.value) throw new ApiError('not_found', `Unknown symbol ${symbol}.`);
+      const r = await lookupSymbol(c.env, (p) => c.executionCtx.waitUntil(p), symbol, {
+        bypass: wantsFresh(c.req.raw.headers),
+      });
       return c.json({ data: r.value, stale: r.stale, asOf: new Date(r.asOf).toISOString() }, 200);
     },
   );

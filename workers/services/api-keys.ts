@@ -1,4 +1,4 @@
-import { desc, eq, isNull } from 'drizzle-orm';
+import { desc, eq, isNull, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { apiKeys } from '../../schema/tables';
 import { newId, randomToken, sha256Hex, timingSafeEqualStrings } from '../lib/crypto';
@@ -12,6 +12,8 @@ export type RateLimitTier = z.infer<typeof RateLimitTier>;
 /** Who is calling: the key's id and grants, never the key itself. */
 export interface Principal {
   keyId: string;
+  /** SHA-256 of the key, which names its revocation tombstone (workers/services/key-revocations.ts). */
+  keyHash: string;
   name: string;
   scopes: Scope[];
   tier: RateLimitTier;
@@ -88,16 +90,39 @@ export async function listKeys(env: Env) {
   }));
 }
 
-export async function revokeKey(env: Env, id: string): Promise<boolean> {
-  const res = await withD1(env, 'api_keys.revoke', (db) =>
+/** The stored SHA-256 of key `id` (revoked or not), or null when no key has that id. */
+export async function keyHashById(env: Env, id: string): Promise<string | null> {
+  const row = await withD1(env, 'api_keys.hash_by_id', (db) =>
+    db.select({ hash: apiKeys.hash }).from(apiKeys).where(eq(apiKeys.id, id)).get(),
+  );
+  return row?.hash ?? null;
+}
+
+/**
+ * Marks key `id` revoked in D1 (the record); false when no key has that id. Idempotent: a key
+ * revoked earlier keeps its first `revokedAt`, so a retried revocation (after a failure in the
+ * steps around it, workers/services/revoke-key.ts) is harmless.
+ */
+export async function markKeyRevoked(env: Env, id: string): Promise<boolean> {
+  const rows = await withD1(env, 'api_keys.revoke', (db) =>
     db
       .update(apiKeys)
-      .set({ revokedAt: Date.now() })
+      .set({ revokedAt: sql`coalesce(${apiKeys.revokedAt}, ${Date.now()})` })
       .where(eq(apiKeys.id, id))
       .returning({ id: apiKeys.id })
       .all(),
   );
-  return res.length > 0;
+  return rows.length > 0;
+}
+
+function principalOf(row: typeof apiKeys.$inferSelect): Principal {
+  return {
+    keyId: row.id,
+    keyHash: row.hash,
+    name: row.name,
+    scopes: parseScopes(row.scopes),
+    tier: row.rateLimitTier,
+  };
 }
 
 async function findByHash(db: Database, hash: string) {
@@ -114,7 +139,7 @@ export async function verifyKey(env: Env, presented: string): Promise<Principal 
   const row = await withD1(env, 'api_keys.lookup', (db) => findByHash(db, hash));
   if (!row || row.revokedAt !== null) return null;
   if (!timingSafeEqualStrings(row.hash, hash)) return null;
-  return { keyId: row.id, name: row.name, scopes: parseScopes(row.scopes), tier: row.rateLimitTier };
+  return principalOf(row);
 }
 
 /** The live principal of a key id, or null once it is revoked (for long-lived sockets re-checking their key). */
@@ -123,7 +148,7 @@ export async function principalById(env: Env, keyId: string): Promise<Principal 
     db.select().from(apiKeys).where(eq(apiKeys.id, keyId)).get(),
   );
   if (!row || row.revokedAt !== null) return null;
-  return { keyId: row.id, name: row.name, scopes: parseScopes(row.scopes), tier: row.rateLimitTier };
+  return principalOf(row);
 }
 
 export async function touchKey(env: Env, keyId: string): Promise<void> {

@@ -8,7 +8,7 @@ import { recordBacktestJob } from '../metrics/events';
 import type { ResultPayload } from './backtest-results';
 import { storeResultStatements } from './backtest-results';
 import { withD1 } from './d1';
-import { decodeCursor, olderThan, pageOf } from './newest-first-page';
+import { olderThan, pageOf, readPageCursor } from './newest-first-page';
 
 /** How long a consumer holds a job; renewed while it loads pages, taken over once expired. */
 export const LEASE_MS = 120_000;
@@ -142,7 +142,8 @@ export async function markEnqueueFailed(env: Env, id: string, reason: string): P
 
 /** A key's jobs, newest first; the cursor is the last row's `createdAt.id`. */
 export async function listJobs(env: Env, keyId: string, limit: number, cursor?: string) {
-  const after = cursor ? decodeCursor(cursor, 'bt') : null;
+  const scope = `backtests:${keyId}`;
+  const after = cursor ? readPageCursor(cursor, scope) : null;
   const rows = await withD1(env, 'backtests.list', (db) =>
     db
       .select()
@@ -152,7 +153,7 @@ export async function listJobs(env: Env, keyId: string, limit: number, cursor?: 
       .limit(limit + 1)
       .all(),
   );
-  return pageOf(rows, limit);
+  return pageOf(rows, limit, scope);
 }
 
 /** Cancels a queued or running job; a finished one answers 409, an already cancelled one as is. */

@@ -23,7 +23,7 @@ import { checkBarLimits, isStored, loadStoredSeries, seriesFromInline, summarize
 import { canonicalJson } from './backtest-results';
 import { maxBars } from './backtest-submit';
 import { withD1 } from './d1';
-import { decodeCursor, olderThan, pageOf } from './newest-first-page';
+import { olderThan, pageOf, readPageCursor } from './newest-first-page';
 import { requireKnownSymbol } from './symbol-guard';
 
 /** Bar evaluations (bars × combinations) one queue message runs at most. */
@@ -379,7 +379,8 @@ export async function listSweeps(
   limit: number,
   cursor?: string,
 ): Promise<{ data: SweepSummary[]; nextCursor: string | null }> {
-  const after = cursor ? decodeCursor(cursor, 'sw') : null;
+  const scope = `sweeps:${keyId}`;
+  const after = cursor ? readPageCursor(cursor, scope) : null;
   const rows = await withD1(env, 'sweeps.list', (db) =>
     db
       .select()
@@ -389,7 +390,7 @@ export async function listSweeps(
       .limit(limit + 1)
       .all(),
   );
-  const page = pageOf(rows, limit);
+  const page = pageOf(rows, limit, scope);
   const totals = await chunkTotals(
     env,
     page.rows.map((r) => r.id),

@@ -13,6 +13,7 @@ export const kvKey = {
   quote: (symbol: string) => `v1:quote:${symbol}`,
   bars: (symbol: string, query: string) => `v1:bars:${symbol}:${query}`,
   apiKey: (hash: string) => `v1:apikey:${hash}`,
+  revokedKey: (hash: string) => `v1:revoked:${hash}`,
   prediction: (symbol: string, horizon: string, barTime: number) => `v1:pred:${symbol}:${horizon}:${barTime}`,
   model: (symbol: string, horizon: string) => `v1:model:${symbol}:${horizon}`,
   evaluation: (symbol: string, horizon: string) => `v1:eval:${symbol}:${horizon}`,

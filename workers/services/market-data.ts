@@ -146,7 +146,11 @@ export async function readBars(env: Env, w: BarsWindow): Promise<{ rows: OhlcvRo
   return { rows, more };
 }
 
-/** Replaces a symbol's bars in [first, last] of a timeframe with `rows`, atomically. */
+/**
+ * Replaces a symbol's bars at the times of `rows` with `rows`, atomically: an import is the
+ * authority for the bars it names (docs/market-data.md). Imported bars carry no trade times,
+ * so live trades merged into them later take open/close by time from the live side.
+ */
 export async function importBars(
   env: Env,
   symbol: string,
@@ -179,6 +183,8 @@ export async function importBars(
               low: sqlExcluded('low'),
               close: sqlExcluded('close'),
               volume: sqlExcluded('volume'),
+              firstTs: sql`NULL`,
+              lastTs: sql`NULL`,
             },
           }),
       );

@@ -1,27 +1,27 @@
+import { z } from '@hono/zod-openapi';
 import { and, eq, lt, or, type SQL } from 'drizzle-orm';
 import type { SQLiteColumn } from 'drizzle-orm/sqlite-core';
-import { ApiError } from '../errors';
+import { decodeCursor, encodeCursor } from './page-cursor';
 
 /**
  * Keyset paging for lists read newest first by (`createdAt`, `id`): the backtests and the
- * sweeps of a key. The cursor is the last row's `createdAt.id`, base64.
+ * sweeps of a key. The cursor (see `page-cursor.ts`) holds the last row's `createdAt` and `id`
+ * and is bound to the list and the key it pages (`scope`, e.g. `backtests:<keyId>`).
  */
 export interface PageCursor {
   createdAt: number;
   id: string;
 }
 
-/** Reads a cursor made by {@link pageOf}; ids must carry `prefix` (`bt` jobs, `sw` sweeps). */
-export function decodeCursor(cursor: string, prefix: 'bt' | 'sw'): PageCursor {
-  let text: string;
-  try {
-    text = atob(cursor);
-  } catch {
-    throw new ApiError('bad_request', 'Malformed cursor.');
-  }
-  const m = /^(\d{1,16})\.([a-z]{2})_([A-Za-z0-9_-]{1,40})$/.exec(text);
-  if (!m?.[1] || m[2] !== prefix || !m[3]) throw new ApiError('bad_request', 'Malformed cursor.');
-  return { createdAt: Number(m[1]), id: `${prefix}_${m[3]}` };
+const Position = z.tuple([
+  z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
+  z.string().regex(/^[a-z]{2}_[A-Za-z0-9_-]{1,40}$/),
+]);
+
+/** Reads a cursor made by {@link pageOf} for the same `scope`, or throws `invalid_cursor`. */
+export function readPageCursor(cursor: string, scope: string): PageCursor {
+  const [createdAt, id] = decodeCursor(cursor, scope, Position);
+  return { createdAt, id };
 }
 
 /** Rows after the cursor in newest-first order (no condition without a cursor). */
@@ -34,15 +34,16 @@ export function olderThan(
   return or(lt(createdAt, after.createdAt), and(eq(createdAt, after.createdAt), lt(id, after.id)));
 }
 
-/** One page of rows read with `limit + 1`, and the cursor of the next page. */
+/** One page of rows read with `limit + 1`, and the cursor of the next page (bound to `scope`). */
 export function pageOf<T extends PageCursor>(
   rows: T[],
   limit: number,
+  scope: string,
 ): { rows: T[]; nextCursor: string | null } {
   const page = rows.slice(0, limit);
   const last = page.at(-1);
   return {
     rows: page,
-    nextCursor: rows.length > limit && last ? btoa(`${last.createdAt}.${last.id}`) : null,
+    nextCursor: rows.length > limit && last ? encodeCursor(scope, [last.createdAt, last.id]) : null,
   };
 }

@@ -15,6 +15,7 @@ import { ApiError } from '../errors';
 import { recordInference } from '../metrics/events';
 import { kvKey } from './cache';
 import { observeCache } from './observe';
+import { predictionExpiry } from './prediction-expiry';
 import { loadEvaluation, loadModel } from './prediction-models';
 import {
   FLUSH_GRACE_MS,
@@ -81,7 +82,7 @@ export async function getPrediction(
     const hit = await cachedPrediction(env, key, head.version);
     if (hit) {
       observeCache('prediction', 'hit');
-      return { ...hit, ...perRequest, cached: true };
+      return { ...hit, ...perRequest, expiresAt: servedExpiry(hit, now), cached: true };
     }
   }
   observeCache('prediction', 'miss');
@@ -106,16 +107,25 @@ export async function getPrediction(
     trainedThrough: new Date(model.trainedThroughTime).toISOString(),
     asOf: new Date(p.asOfTime).toISOString(),
     asOfBarTime: p.asOfTime,
-    expiresAt: new Date(p.asOfTime + 2 * spec.barMs).toISOString(),
+    expiresAt: new Date(predictionExpiry(symbol, horizon, p.asOfTime, now)).toISOString(),
+    // A zero Platt slope is how the ensemble answers the training base rate (engine/agents/ensemble.ts).
+    basis: model.ensemble.calibration.b === 0 ? 'base_rate' : 'ensemble',
     outlier: p.outlier,
   };
   // Entries are immutable per (bar, version): one this isolate already holds is already in KV.
   if (memory.get(key)?.modelVersion !== body.modelVersion) {
     rememberPrediction(key, body);
-    const ttl = Math.max(60, Math.ceil((3 * spec.barMs) / 1000));
+    // Kept past a weekend: Friday's daily prediction is still the newest on Sunday.
+    const ttl = Math.max(60, Math.ceil((Date.parse(body.expiresAt) - now + spec.barMs) / 1000));
     deps.waitUntil(env.CACHE.put(key, JSON.stringify(body), { expirationTtl: ttl }).catch(() => {}));
   }
   return { ...body, ...perRequest, cached: false };
+}
+
+/** A cached body's expiry, recomputed only when it has passed (the calendar walk costs Intl calls). */
+function servedExpiry(body: PredictionBody, now: number): string {
+  if (Date.parse(body.expiresAt) > now) return body.expiresAt;
+  return new Date(predictionExpiry(body.symbol, body.horizon, body.asOfBarTime, now)).toISOString();
 }
 
 /**

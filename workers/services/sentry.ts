@@ -55,3 +55,39 @@ export function reportError(env: Env, report: ErrorReport): string | null {
     return null;
   }
 }
+
+/** Where a non-HTTP error happened: the component (queue, cron, Durable Object) and, optionally, which one. */
+export interface BackgroundSite {
+  /** e.g. `queue`, `cron`, `market-simulator`, `symbol-room`. */
+  component: string;
+  /** e.g. the queue name, the cron job or the Durable Object method. */
+  name?: string;
+  /** Keeps the isolate alive until the event is sent (ctx.waitUntil / state.waitUntil). */
+  waitUntil?: (p: Promise<unknown>) => void;
+}
+
+/**
+ * Reports an error that no HTTP request will surface (queue consumer, cron, Durable Object
+ * alarm, WebSocket handler) to Sentry, tagged with `component` and `name`. Returns the event
+ * id, or null when Sentry is off or reporting itself failed; never throws.
+ */
+export function reportBackgroundError(env: Env, error: unknown, where: BackgroundSite): string | null {
+  try {
+    const { SENTRY_DSN: dsn, ENVIRONMENT: environment } = opsEnv(env);
+    if (!dsn) return null;
+    // Without a waitUntil the send still starts now; a caught rejection keeps it from surfacing.
+    const waitUntil = where.waitUntil ?? ((p: Promise<unknown>) => void p.catch(() => undefined));
+    const sentry = new Toucan({
+      dsn,
+      release: RELEASE,
+      environment: environment ?? 'unknown',
+      context: { waitUntil },
+    });
+    sentry.setTag('component', where.component);
+    if (where.name) sentry.setTag('name', where.name);
+    return sentry.captureException(error);
+  } catch {
+    // Error reporting must never turn one failure into two.
+    return null;
+  }
+}

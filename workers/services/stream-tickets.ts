@@ -1,6 +1,8 @@
 import type { TicketGrant } from '../../durable-objects/stream-tickets/stream-tickets';
 import { sha256Hex } from '../lib/crypto';
-import type { Principal } from './api-keys';
+import { type Principal, principalById } from './api-keys';
+import { isDependencyFailure } from './d1';
+import { hasRevocationTombstone } from './key-revocations';
 
 const TICKET_PATTERN = /^tk_([0-9a-f]{2})[A-Za-z0-9_-]{40,64}$/;
 
@@ -22,16 +24,40 @@ export async function issueTicket(
   const prefix = (random[0] ?? 0).toString(16).padStart(2, '0');
   const ticket = `tk_${prefix}${base64url(random)}`;
   const expiresAt = Date.now() + Math.min(60, ttlSeconds) * 1000;
-  const grant: TicketGrant = { keyId: principal.keyId, scopes: principal.scopes, tier: principal.tier };
+  const grant: TicketGrant = {
+    keyId: principal.keyId,
+    keyHash: principal.keyHash,
+    scopes: principal.scopes,
+    tier: principal.tier,
+  };
   await shard(env, prefix).issue(await sha256Hex(ticket), grant, expiresAt);
   return { ticket, expiresAt };
 }
 
-/** Consumes a ticket; its grant, or null when malformed, unknown, expired or already used. */
+/**
+ * Consumes a ticket; its grant, or null when malformed, unknown, expired, already used, or when
+ * its key has been revoked since the ticket was issued (checked here, at redemption).
+ */
 export async function redeemTicket(env: Env, ticket: string): Promise<TicketGrant | null> {
   const m = TICKET_PATTERN.exec(ticket);
   if (!m?.[1]) return null;
-  return shard(env, m[1]).redeem(await sha256Hex(ticket));
+  const grant = await shard(env, m[1]).redeem(await sha256Hex(ticket));
+  if (!grant) return null;
+  return (await keyStillActive(env, grant)) ? grant : null;
+}
+
+/**
+ * D1 decides; while D1 fails the ticket itself is the last-known-good copy (issued to a key D1
+ * confirmed at most 60 s ago) and, like every fallback copy, counts only if the key carries no
+ * revocation tombstone (a 503 when KV cannot say: fail closed).
+ */
+async function keyStillActive(env: Env, grant: TicketGrant): Promise<boolean> {
+  try {
+    return (await principalById(env, grant.keyId)) !== null;
+  } catch (err) {
+    if (!isDependencyFailure(err)) throw err;
+    return !(await hasRevocationTombstone(env, grant.keyHash));
+  }
 }
 
 function base64url(bytes: Uint8Array): string {

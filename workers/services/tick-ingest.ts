@@ -1,18 +1,31 @@
 import type { SymbolRoom } from '../../durable-objects/symbol-room/symbol-room';
-import type { SymbolIngestResult, Tick, TickIngestResult } from '../../schema/contracts/ingest';
+import type {
+  SymbolIngestResult,
+  Tick,
+  TickIngestResult,
+  TickRejection,
+} from '../../schema/contracts/ingest';
 import { ApiError } from '../errors';
 import { roomFor } from './rooms';
 import { requireKnownSymbol } from './symbol-guard';
 
+/** One symbol's ticks of a batch and their positions in it. */
+export interface SymbolTicks {
+  ticks: Tick[];
+  /** `indices[i]` is the batch position of `ticks[i]`. */
+  indices: number[];
+}
+
 /** A batch grouped by symbol, every symbol checked against the catalogue. */
-export type CheckedTicks = ReadonlyMap<string, Tick[]>;
+export type CheckedTicks = ReadonlyMap<string, SymbolTicks>;
 
 /**
  * Sequences a validated batch of ticks: one room call per symbol, in parallel. Shared by
  * `POST /api/v1/ingest/ticks` and the publisher socket, so both accept and refuse alike.
  * Every symbol is checked before any room sees a tick (an unknown one rejects the whole
  * batch); when some rooms fail, the error names them and what the others sequenced, and
- * resending the batch is safe because rooms drop `sourceId`s they have seen.
+ * resending the batch is safe because rooms drop `sourceId`s they have seen. Ticks a room
+ * refuses (ingest bounds, docs/market-data.md) are listed in `rejected` with their batch index.
  */
 export async function ingestTicks(
   env: Env,
@@ -29,11 +42,13 @@ export async function checkTicks(
   waitUntil: (p: Promise<unknown>) => void,
   ticks: readonly Tick[],
 ): Promise<CheckedTicks> {
-  const bySymbol = new Map<string, Tick[]>();
-  for (const t of ticks) {
-    const list = bySymbol.get(t.symbol);
-    if (list) list.push(t);
-    else bySymbol.set(t.symbol, [t]);
+  const bySymbol = new Map<string, SymbolTicks>();
+  for (const [i, t] of ticks.entries()) {
+    const group = bySymbol.get(t.symbol);
+    if (group) {
+      group.ticks.push(t);
+      group.indices.push(i);
+    } else bySymbol.set(t.symbol, { ticks: [t], indices: [i] });
   }
   await Promise.all([...bySymbol.keys()].map((s) => requireKnownSymbol(env, waitUntil, s)));
   return bySymbol;
@@ -54,21 +69,34 @@ export async function sequenceTicks(
 ): Promise<TickIngestResult> {
   const entries = [...checked];
   const settled = await Promise.allSettled(
-    entries.map(([symbol, list]) => room(symbol).ingest(symbol, list, traceId)),
+    entries.map(([symbol, group]) => room(symbol).ingest(symbol, group.ticks, traceId)),
   );
   const symbols: Record<string, SymbolIngestResult> = {};
+  const rejected: TickRejection[] = [];
   const failed: string[] = [];
   settled.forEach((s, i) => {
-    const symbol = entries[i]![0];
-    if (s.status === 'fulfilled') symbols[symbol] = s.value;
-    else {
+    const [symbol, group] = entries[i]!;
+    if (s.status === 'fulfilled') {
+      const { rejections, ...counts } = s.value;
+      symbols[symbol] = counts;
+      for (const r of rejections) {
+        const tick = group.ticks[r.index];
+        rejected.push({
+          index: group.indices[r.index] ?? -1,
+          symbol,
+          sourceId: tick?.sourceId ?? '',
+          code: r.code,
+          reason: r.reason,
+        });
+      }
+    } else {
       failed.push(symbol);
       onRoomFailed?.(symbol);
     }
   });
   if (failed.length > 0) {
     throw new ApiError('dependency_failed', 'Some symbols could not be sequenced; resend the batch.', {
-      details: { failedSymbols: failed, sequenced: symbols },
+      details: { failedSymbols: failed, sequenced: symbols, rejected },
     });
   }
   let accepted = 0;
@@ -77,5 +105,6 @@ export async function sequenceTicks(
     accepted += r.accepted;
     duplicates += r.duplicates;
   }
-  return { accepted, duplicates, symbols };
+  rejected.sort((a, b) => a.index - b.index);
+  return { accepted, duplicates, symbols, rejected };
 }

@@ -4,6 +4,7 @@ import type { MarketStore } from '../app/market-store';
 import { h, replace } from '../lib/dom';
 import { formatInt, formatNumber, formatPct, formatTime } from '../lib/format';
 import { showState } from '../lib/status-view';
+import { basisView } from './prediction-basis';
 
 type Metrics = EvaluationReport['evaluation']['ensemble'];
 
@@ -131,11 +132,14 @@ function directionBadge(direction: string): HTMLElement {
 
 function renderPrediction(el: HTMLElement, p: Prediction): void {
   const er = p.expectedReturn;
+  const basis = basisView(p);
   const facts = h(
     'dl',
     { class: 'facts', 'data-testid': 'prediction-facts' },
     h('dt', {}, 'Call'),
     h('dd', {}, directionBadge(p.direction), ` ${formatPct(p.probability, false)} confidence`),
+    h('dt', {}, 'Answered by'),
+    h('dd', { 'data-testid': 'prediction-basis', 'data-basis': p.basis }, basis.label),
     h('dt', {}, 'P(up)'),
     h('dd', {}, formatPct(p.probabilityUp, false)),
     h('dt', {}, 'Expected move'),
@@ -165,18 +169,29 @@ function renderPrediction(el: HTMLElement, p: Prediction): void {
       h('td', { class: 'num' }, formatPct(v.probability, false)),
       h('td', { class: 'num' }, formatPct(v.probabilityUp, false)),
       h('td', { class: 'num' }, formatPct(v.expectedReturn)),
-      h(
-        'td',
-        { class: 'num' },
-        h('meter', { min: 0, max: 1, value: v.weight, 'aria-label': `${label(v.name)} weight` }),
-        ` ${formatPct(v.weight, false)}`,
-      ),
+      basis.showWeights
+        ? h(
+            'td',
+            { class: 'num' },
+            h('meter', { min: 0, max: 1, value: v.weight, 'aria-label': `${label(v.name)} weight` }),
+            ` ${formatPct(v.weight, false)}`,
+          )
+        : null,
     ),
   );
+  const columns = [
+    'Agent',
+    'Vote',
+    'Confidence',
+    'P(up)',
+    'Expected',
+    ...(basis.showWeights ? ['Weight'] : []),
+  ];
   replace(
     el,
     facts,
     ...warnings.map((w) => h('p', { class: 'warning', role: 'note' }, w)),
+    basis.note ? h('p', { class: 'muted', role: 'note', 'data-testid': 'basis-note' }, basis.note) : null,
     h(
       'div',
       { class: 'table-scroll' },
@@ -186,13 +201,7 @@ function renderPrediction(el: HTMLElement, p: Prediction): void {
         h(
           'thead',
           {},
-          h(
-            'tr',
-            {},
-            ...['Agent', 'Vote', 'Confidence', 'P(up)', 'Expected', 'Weight'].map((c, i) =>
-              h('th', { scope: 'col', class: i > 1 ? 'num' : null }, c),
-            ),
-          ),
+          h('tr', {}, ...columns.map((c, i) => h('th', { scope: 'col', class: i > 1 ? 'num' : null }, c))),
         ),
         h('tbody', {}, ...rows),
       ),

@@ -1,0 +1,136 @@
+import { createExecutionContext } from 'cloudflare:test';
+import { env } from 'cloudflare:workers';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import worker from '../../workers/index';
+import { InFlightGuard, OverloadedError } from '../../workers/lib/load-shed';
+import { setFaults } from '../../workers/services/faults';
+import { makeKey, seedSymbols } from './helpers';
+
+describe('InFlightGuard', () => {
+  it('admits up to its limit, lets a newcomer wait for a freed slot, and refuses past the wait', async () => {
+    const guard = new InFlightGuard({ maxInFlight: 2, maxWaitMs: 5_000 });
+    const a = guard.acquire();
+    const b = guard.acquire();
+    expect(typeof a).toBe('function');
+    expect(typeof b).toBe('function');
+    expect(guard.inFlight).toBe(2);
+    const waiting = guard.acquire();
+    expect(guard.waiting).toBe(1);
+    (a as () => void)();
+    (a as () => void)(); // releasing twice frees one slot only
+    const c = await waiting;
+    expect(typeof c).toBe('function');
+    expect(guard.inFlight).toBe(2);
+
+    const short = new InFlightGuard({ maxInFlight: 1, maxWaitMs: 20 });
+    const held = short.acquire();
+    expect(await short.acquire()).toBeNull();
+    expect(short.shed).toBe(1);
+    (held as () => void)();
+    expect(short.inFlight).toBe(0);
+  });
+
+  it('refuses at once when the wait queue is full or no wait is allowed', async () => {
+    const noWait = new InFlightGuard({ maxInFlight: 1, maxWaitMs: 0 });
+    noWait.acquire();
+    expect(noWait.acquire()).toBeNull();
+    const queue = new InFlightGuard({ maxInFlight: 1, maxWaitMs: 10_000, maxQueue: 1 });
+    queue.acquire();
+    void queue.acquire();
+    expect(queue.acquire()).toBeNull();
+    expect(queue.waiting).toBe(1);
+  });
+
+  it('run() throws OverloadedError when refused and frees its slot when the work fails', async () => {
+    const guard = new InFlightGuard({ maxInFlight: 1, maxWaitMs: 0 });
+    let finish: () => void = () => {};
+    const first = guard.run('room X', () => new Promise<string>((r) => (finish = () => r('done'))));
+    await expect(guard.run('room X', async () => 'second')).rejects.toBeInstanceOf(OverloadedError);
+    finish();
+    expect(await first).toBe('done');
+    await expect(
+      guard.run('room X', async () => {
+        throw new Error('work failed');
+      }),
+    ).rejects.toThrow('work failed');
+    expect(guard.inFlight).toBe(0);
+  });
+});
+
+describe('adaptive limit', () => {
+  const work = (guard: InFlightGuard, ms: number) =>
+    guard.run('test', () => new Promise<void>((r) => setTimeout(r, ms)));
+
+  it('shrinks while the median duration exceeds the target and grows back once work is fast again', async () => {
+    const guard = new InFlightGuard({ maxInFlight: 8, maxWaitMs: 0, targetMs: 20, minInFlight: 2 });
+    expect(guard.limit).toBe(8);
+    for (let i = 0; i < 16; i++) await work(guard, 60);
+    expect(guard.limit).toBe(5);
+    for (let i = 0; i < 32; i++) await work(guard, 60);
+    expect(guard.limit).toBe(2); // the floor
+    // At the shrunk limit, a third concurrent piece of work is refused.
+    const held = [work(guard, 50), work(guard, 50)];
+    await expect(work(guard, 1)).rejects.toBeInstanceOf(OverloadedError);
+    await Promise.all(held);
+    for (let i = 0; i < 16; i++) await work(guard, 0);
+    expect(guard.limit).toBe(3);
+  });
+});
+
+describe('the API sheds load past LOAD_SHED_MAX_INFLIGHT', () => {
+  let key: string;
+  beforeAll(async () => {
+    await seedSymbols();
+    key = await makeKey(['read']);
+  });
+  afterEach(async () => {
+    await setFaults(env, null);
+  });
+
+  const saturated = {
+    ...env,
+    LOAD_SHED_MAX_INFLIGHT: '1',
+    LOAD_SHED_MAX_WAIT_MS: '0',
+    LOAD_SHED_TARGET_MS: '0',
+  };
+  const call = (path: string, auth = true) =>
+    worker.fetch(
+      new Request(`http://skippy.test${path}`, {
+        headers: auth ? { authorization: `Bearer ${key}` } : {},
+      }) as Request<unknown, IncomingRequestCfProperties>,
+      saturated,
+      createExecutionContext(),
+    );
+
+  it('answers 503 overloaded with Retry-After in the error shape while the slot is held; health still answers', async () => {
+    // Every D1 call takes 1.5 s: the first request holds the only slot meanwhile.
+    await setFaults(env, {
+      d1ErrorRate: 0,
+      d1LatencyMs: 1_500,
+      consumerCrashRate: 0,
+      expiresAt: Date.now() + 60_000,
+    });
+    const slow = call('/api/v1/symbols');
+    await new Promise((r) => setTimeout(r, 100));
+
+    const shed = await call('/api/v1/symbols');
+    expect(shed.status).toBe(503);
+    expect(shed.headers.get('retry-after')).toBe('1');
+    expect(shed.headers.get('x-content-type-options')).toBe('nosniff');
+    const body = (await shed.json()) as { error: Record<string, unknown> };
+    expect(body.error).toEqual({
+      code: 'overloaded',
+      message: expect.any(String),
+      details: { retryAfterSeconds: 1 },
+      traceId: shed.headers.get('x-trace-id'),
+    });
+    // Shed before authentication: even a request without a key gets 503, not 401.
+    expect((await call('/api/v1/symbols', false)).status).toBe(503);
+    // Liveness is exempt.
+    expect((await call('/api/health', false)).status).toBe(200);
+
+    expect((await slow).status).toBe(200);
+    await setFaults(env, null);
+    expect((await call('/api/v1/symbols')).status).toBe(200);
+  });
+});

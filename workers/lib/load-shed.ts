@@ -1,0 +1,157 @@
+/**
+ * An in-flight guard: at most `maxInFlight` pieces of work run at once; a newcomer past that waits
+ * up to `maxWaitMs` in a queue of at most `maxQueue` for a slot, and is refused otherwise. Refusing
+ * early is the point: past capacity, queueing only turns every answer slow (Little's law), while a
+ * refusal costs microseconds and tells the client to come back (`Retry-After`).
+ *
+ * Used per isolate by the Worker (workers/middleware/load-shed.ts) and per object by Durable
+ * Objects' RPC entry points. Everything is bounded: the counter and a FIFO of waiters ≤ maxQueue.
+ */
+export interface LoadShedOptions {
+  maxInFlight: number;
+  /** How long a newcomer may wait for a slot; 0 refuses at once when full. */
+  maxWaitMs: number;
+  /** Waiters allowed at once (default: maxInFlight). */
+  maxQueue?: number;
+  /**
+   * Adaptive limit: when the median duration of recent work exceeds this, the limit shrinks
+   * (×0.7, not below `minInFlight`); while it stays under half of it, the limit grows back by one
+   * up to `maxInFlight`. Off when absent. Durations are wall time across I/O (Workers clocks
+   * advance only on I/O), which is what a client waits for.
+   */
+  targetMs?: number;
+  /** Floor of the adaptive limit (default 2). */
+  minInFlight?: number;
+}
+
+/** Completed durations the adaptive limit looks at, and how often it is revised. */
+const WINDOW = 16;
+
+/**
+ * Durable Objects' RPC entry points: calls already run one at a time between awaits, so calls in
+ * flight pile up only behind a stalled await (storage, D1); past this many, refuse at once.
+ */
+export const ROOM_SHED: LoadShedOptions = { maxInFlight: 64, maxWaitMs: 0 };
+
+/** Thrown by `InFlightGuard.run` when the work was refused; carries the suggested retry delay. */
+export class OverloadedError extends Error {
+  readonly retryAfterSeconds: number;
+  constructor(what: string, retryAfterSeconds = 1) {
+    super(`${what} is overloaded; retry after ${retryAfterSeconds} s`);
+    this.name = 'OverloadedError';
+    this.retryAfterSeconds = retryAfterSeconds;
+  }
+}
+
+interface Waiter {
+  grant: () => void;
+  timer: ReturnType<typeof setTimeout>;
+}
+
+export class InFlightGuard {
+  readonly #opts: Required<Omit<LoadShedOptions, 'targetMs'>> & { targetMs: number | null };
+  #inFlight = 0;
+  #limit: number;
+  /** Ring of recent durations (ms), for the adaptive limit. */
+  readonly #recent: number[] = [];
+  #completed = 0;
+  readonly #waiters: Waiter[] = [];
+  #shed = 0;
+
+  constructor(opts: LoadShedOptions) {
+    this.#opts = {
+      maxInFlight: Math.max(1, Math.floor(opts.maxInFlight)),
+      maxWaitMs: Math.max(0, opts.maxWaitMs),
+      maxQueue: Math.max(0, Math.floor(opts.maxQueue ?? opts.maxInFlight)),
+      targetMs: opts.targetMs && opts.targetMs > 0 ? opts.targetMs : null,
+      minInFlight: Math.max(1, Math.floor(opts.minInFlight ?? 2)),
+    };
+    this.#limit = this.#opts.maxInFlight;
+  }
+
+  /** The limit now (below maxInFlight while the adaptive limit has shrunk it). */
+  get limit(): number {
+    return this.#limit;
+  }
+
+  /** Work running now. */
+  get inFlight(): number {
+    return this.#inFlight;
+  }
+
+  /** Newcomers waiting for a slot now. */
+  get waiting(): number {
+    return this.#waiters.length;
+  }
+
+  /** Refusals since this guard was created. */
+  get shed(): number {
+    return this.#shed;
+  }
+
+  /**
+   * A slot: resolves to its release function (call it exactly once when the work ends), or to
+   * null when refused (full and the queue full, or no slot freed within `maxWaitMs`).
+   */
+  acquire(): Promise<(() => void) | null> | (() => void) | null {
+    if (this.#inFlight < this.#limit && this.#waiters.length === 0) return this.#take();
+    if (this.#opts.maxWaitMs === 0 || this.#waiters.length >= this.#opts.maxQueue) {
+      this.#shed++;
+      return null;
+    }
+    return new Promise((resolve) => {
+      const waiter: Waiter = {
+        grant: () => resolve(this.#take()),
+        timer: setTimeout(() => {
+          const i = this.#waiters.indexOf(waiter);
+          if (i >= 0) this.#waiters.splice(i, 1);
+          this.#shed++;
+          resolve(null);
+        }, this.#opts.maxWaitMs),
+      };
+      this.#waiters.push(waiter);
+    });
+  }
+
+  /** Runs `work` in a slot, or throws `OverloadedError` (named `what`) when refused. */
+  async run<T>(what: string, work: () => Promise<T>): Promise<T> {
+    const release = await this.acquire();
+    if (!release) throw new OverloadedError(what);
+    try {
+      return await work();
+    } finally {
+      release();
+    }
+  }
+
+  #take(): () => void {
+    this.#inFlight++;
+    const started = Date.now();
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.#inFlight--;
+      this.#observe(Date.now() - started);
+      // Grant waiters while the (possibly shrunk) limit has room.
+      while (this.#inFlight < this.#limit) {
+        const next = this.#waiters.shift();
+        if (!next) break;
+        clearTimeout(next.timer);
+        next.grant();
+      }
+    };
+  }
+
+  #observe(ms: number): void {
+    const target = this.#opts.targetMs;
+    if (target === null) return;
+    this.#recent[this.#completed % WINDOW] = ms;
+    this.#completed++;
+    if (this.#completed % WINDOW !== 0) return;
+    const sorted = [...this.#recent].sort((a, b) => a - b);
+    const median = sorted[WINDOW >> 1] ?? 0;
+    if (median > target) this.#limit = Math.max(this.#opts.minInFlight, Math.floor(this.#limit * 0.7));
+    else if (median < target / 2) this.#limit = Math.min(this.#opts.maxInFlight, this.#limit + 1);
+  }
+}
