@@ -30,7 +30,7 @@ const KEY_FALLBACK_MS = 10 * 60_000;
  * How often an alarm looks the key up again while sockets are open (one D1 read per object, i.e.
  * per key, whatever the traffic), so a revoked key's idle publisher closes within 5 s too.
  */
-export const PUBLISHER_KEY_RECHECK_MS = 3_000;
+export const PUBLISHER_KEY_RECHECK_MS = PUBLISH_LIMITS.recheckKeyMs;
 
 const Attachment = z.object({
   connId: z.string(),

@@ -121,8 +121,8 @@ export const PUBLISH_LIMITS = {
   maxFrameBytes: 512 * 1024,
   /** Frames received and not yet answered, per socket; past it a frame is refused (`rate_limited`). */
   maxInFlight: 64,
-  /** How often a socket's key is looked up again, so a revoked key stops publishing within this. */
-  recheckKeyMs: 5_000,
+  /** How often a socket's key is looked up again: a revoked key stops publishing within this (< 5 s). */
+  recheckKeyMs: 3_000,
 } as const;
 
 /**
