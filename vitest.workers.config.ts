@@ -26,7 +26,12 @@ export default defineProject(async () => {
     ],
     test: {
       name: 'workers',
-      include: ['test/integration/**/*.test.ts', 'durable-objects/**/*.test.ts', 'workers/**/*.test.ts'],
+      include: [
+        'test/integration/**/*.test.ts',
+        'platform/**/*.test.ts',
+        'durable-objects/**/*.test.ts',
+        'workers/**/*.test.ts',
+      ],
       setupFiles: ['./test/integration/setup.ts'],
       testTimeout: 30_000,
     },

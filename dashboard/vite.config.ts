@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { defineConfig, type Plugin } from 'vite';
-import { assetHeadersFile } from '../workers/lib/security-policy';
+import { assetHeadersFile } from '../platform/http/security-policy';
 
 const root = fileURLToPath(new URL('.', import.meta.url));
 

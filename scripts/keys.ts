@@ -17,7 +17,7 @@ import {
   type Scope,
 } from './lib/platform';
 
-/** As in workers/services/key-revocations.ts: twice the 10-minute life of a last-known-good copy. */
+/** As in platform/auth/key-revocations.ts: twice the 10-minute life of a last-known-good copy. */
 const TOMBSTONE_TTL_SECONDS = 20 * 60;
 
 const SCOPES: readonly Scope[] = ['read', 'trade', 'ingest', 'admin'];
@@ -92,7 +92,7 @@ switch (command) {
   }
   case 'revoke': {
     if (!arg || !/^key_[A-Za-z0-9_-]+$/.test(arg)) fail('usage: npm run keys -- revoke key_…');
-    // The same steps as the admin API (workers/services/revoke-key.ts): the tombstone first, so no
+    // The same steps as the admin API (platform/auth/revoke-key.ts): the tombstone first, so no
     // last-known-good copy (in KV or in a running Worker's memory) is accepted while D1 fails, then
     // D1, then the KV copy. Each step is idempotent: revoking again repairs a half-done revocation.
     const found = rowsOf<{ hash: string }>(

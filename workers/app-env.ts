@@ -1,6 +1,6 @@
-import type { Logger } from './lib/logger';
-import type { TraceContext } from './lib/trace';
-import type { Principal } from './services/api-keys';
+import type { Principal } from '../platform/auth/api-keys';
+import type { Logger } from '../platform/logger';
+import type { TraceContext } from '../platform/trace';
 
 /** Hono's environment for every route: bindings from `wrangler types`, plus per-request variables. */
 export interface AppEnv {

@@ -1,6 +1,12 @@
 import { HTTPException } from 'hono/http-exception';
-import { ApiError, ERROR_STATUS, type ErrorCode, toErrorBody } from './errors';
-import { createLogger } from './lib/logger';
+import { ApiError, ERROR_STATUS, type ErrorCode, toErrorBody } from '../platform/errors';
+import { createLogger } from '../platform/logger';
+import { adminRoutes } from './admin/admin-routes';
+import { backtestsRoutes } from './backtests/backtests-routes';
+import { barsRoutes } from './market/bars-routes';
+import { ingestRoutes, MAX_CSV_BYTES } from './market/ingest-routes';
+import { quotesRoutes } from './market/quotes-routes';
+import { symbolsRoutes } from './market/symbols-routes';
 import { requireScope } from './middleware/auth';
 import { authFailureLimit } from './middleware/auth-failures';
 import { bodyLimit } from './middleware/body-limit';
@@ -11,18 +17,12 @@ import { requestMetrics } from './middleware/metrics';
 import { rateLimit } from './middleware/rate-limit';
 import { securityHeaders } from './middleware/security-headers';
 import { traceContext } from './middleware/trace';
+import { health } from './ops/health-routes';
+import { debugRoutes, metricsRoutes } from './ops/metrics-routes';
+import { openapiRoutes } from './ops/openapi-routes';
+import { predictionsRoutes } from './predictions/predictions-routes';
 import { createRouter } from './router';
-import { adminRoutes } from './routes/admin';
-import { backtestsRoutes } from './routes/backtests';
-import { barsRoutes } from './routes/bars';
-import { health } from './routes/health';
-import { ingestRoutes, MAX_CSV_BYTES } from './routes/ingest';
-import { debugRoutes, metricsRoutes } from './routes/metrics';
-import { openapiRoutes } from './routes/openapi';
-import { predictionsRoutes } from './routes/predictions';
-import { quotesRoutes } from './routes/quotes';
-import { streamAdminRoutes, streamRoutes } from './routes/stream';
-import { symbolsRoutes } from './routes/symbols';
+import { streamAdminRoutes, streamRoutes } from './streaming/stream-routes';
 
 const DEFAULT_BODY_LIMIT = 1024 * 1024;
 

@@ -1,10 +1,11 @@
+import { simulatorFor } from '../durable-objects/market-simulator/client';
+import { createLogger, setLogLevel } from '../platform/logger';
+import { flushNow } from '../platform/metrics/flush';
+import { reportBackgroundError } from '../platform/sentry';
 import { createApp } from './app';
-import { createLogger, setLogLevel } from './lib/logger';
-import { flushNow } from './metrics/flush';
-import { dispatchQueue } from './queues/dispatch';
-import { reapBacktests } from './services/backtest-reaper';
-import { scheduleRetraining } from './services/prediction-training';
-import { reportBackgroundError } from './services/sentry';
+import { reapBacktests } from './backtests/backtest-reaper';
+import { scheduleRetraining } from './predictions/prediction-training';
+import { dispatchQueue } from './queue-dispatch';
 
 export { IngestSession } from '../durable-objects/ingest-session/ingest-session';
 export { MarketSimulator } from '../durable-objects/market-simulator/market-simulator';
@@ -20,7 +21,7 @@ let simulatorChecked = false;
 function ensureSimulator(env: Env, ctx: ExecutionContext): void {
   if (simulatorChecked || env.SIMULATOR_ENABLED !== 'true') return;
   simulatorChecked = true;
-  const stub = env.MARKET_SIMULATOR.get(env.MARKET_SIMULATOR.idFromName('default'));
+  const stub = simulatorFor(env);
   ctx.waitUntil(
     stub.start().catch((err: unknown) => {
       simulatorChecked = false;

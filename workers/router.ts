@@ -1,6 +1,6 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
+import { ApiError, zodIssues } from '../platform/errors';
 import type { AppEnv } from './app-env';
-import { ApiError, zodIssues } from './errors';
 
 /**
  * A router whose zod validation failures become `validation_failed` ApiErrors, so that every

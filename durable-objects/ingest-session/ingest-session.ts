@@ -1,18 +1,15 @@
 import { DurableObject } from 'cloudflare:workers';
 import { z } from 'zod';
+import { hasScope, principalById, RateLimitTier } from '../../platform/auth/api-keys';
+import { isDependencyFailure } from '../../platform/d1/d1';
+import { ApiError, toErrorBody, zodIssues } from '../../platform/errors';
+import { frameTooBig } from '../../platform/frame-size';
+import { createLogger } from '../../platform/logger';
+import { reportBackgroundError } from '../../platform/sentry';
+import { newTrace } from '../../platform/trace';
 import { PUBLISH_LIMITS, PublishFrame } from '../../schema/contracts/ingest';
 import { CloseCode, STREAM_LIMITS } from '../../schema/contracts/stream';
-import { ApiError, toErrorBody, zodIssues } from '../../workers/errors';
-import { frameTooBig } from '../../workers/lib/frame-size';
-import { createLogger } from '../../workers/lib/logger';
-import { newTrace } from '../../workers/lib/trace';
-import { hasScope } from '../../workers/middleware/auth';
-import { principalById, RateLimitTier } from '../../workers/services/api-keys';
-import { isDependencyFailure } from '../../workers/services/d1';
-import { roomFor } from '../../workers/services/rooms';
-import { reportBackgroundError } from '../../workers/services/sentry';
-import { checkTicks, sequenceTicks } from '../../workers/services/tick-ingest';
-import type { SymbolRoom } from '../symbol-room/symbol-room';
+import { checkTicks, roomFor, type SymbolRoom, sequenceTicks } from '../symbol-room/client';
 
 /** Headers the Worker sets on the upgrade it forwards (after authenticating the key). */
 export const INGEST_HEADERS = { keyId: 'x-skippy-key-id', tier: 'x-skippy-key-tier' } as const;

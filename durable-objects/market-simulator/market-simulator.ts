@@ -2,10 +2,10 @@ import { DurableObject } from 'cloudflare:workers';
 import { CATALOG } from '../../engine/market/catalog';
 import { isOpen } from '../../engine/market/sessions';
 import { TickGenerator } from '../../engine/market/tick-generator';
+import { createLogger } from '../../platform/logger';
+import { reportBackgroundError } from '../../platform/sentry';
 import type { Tick } from '../../schema/contracts/ingest';
-import { createLogger } from '../../workers/lib/logger';
-import { roomFor } from '../../workers/services/rooms';
-import { reportBackgroundError } from '../../workers/services/sentry';
+import { roomFor } from '../symbol-room/client';
 
 const STEP_MS = 500;
 

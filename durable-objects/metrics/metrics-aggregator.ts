@@ -1,8 +1,8 @@
 import { DurableObject } from 'cloudflare:workers';
-import { createLogger } from '../../workers/lib/logger';
-import { type IngestResult, MetricsBatch } from '../../workers/metrics/batch';
-import { MetricsStore, StoredSeries } from '../../workers/metrics/store';
-import { reportBackgroundError } from '../../workers/services/sentry';
+import { createLogger } from '../../platform/logger';
+import { type IngestResult, MetricsBatch } from '../../platform/metrics/batch';
+import { MetricsStore, StoredSeries } from '../../platform/metrics/store';
+import { reportBackgroundError } from '../../platform/sentry';
 
 /**
  * The one aggregating object (`idFromName('global')`): every isolate and Durable Object flushes

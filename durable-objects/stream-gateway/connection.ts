@@ -1,6 +1,6 @@
 import { z } from 'zod';
+import type { WireMessage } from '../../schema/contracts/stream';
 import { type Channel, STREAM_LIMITS } from '../../schema/contracts/stream';
-import type { WireMessage } from '../symbol-room/fan-out';
 
 /** A token bucket as stored: tokens left and when they were last refilled. */
 const StoredBucket = z.object({ t: z.number(), at: z.number() });

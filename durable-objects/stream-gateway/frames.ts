@@ -3,8 +3,8 @@ import type {
   SnapshotFrame,
   SubscriptionsFrame,
   WelcomeFrame,
+  WireMessage,
 } from '../../schema/contracts/stream';
-import type { WireMessage } from '../symbol-room/fan-out';
 
 /**
  * Server frames as JSON text. Data frames are assembled from each message's JSON, serialised

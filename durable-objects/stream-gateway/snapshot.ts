@@ -1,9 +1,9 @@
 import { and, desc, eq } from 'drizzle-orm';
 import type { OhlcvRow } from '../../engine/data/bars';
+import { withD1 } from '../../platform/d1/d1';
 import { type Channel, type SnapshotFrame, STREAM_LIMITS } from '../../schema/contracts/stream';
 import { bars, ohlcvColumns } from '../../schema/tables';
-import { withD1 } from '../../workers/services/d1';
-import type { RoomSnapshot } from '../symbol-room/symbol-room';
+import type { RoomSnapshot } from '../symbol-room/client';
 
 /** Stored bars are read in one of these depths, so clients asking 1…500 bars share reads. */
 const READ_DEPTHS = [30, 100, STREAM_LIMITS.maxSnapshotBars] as const;

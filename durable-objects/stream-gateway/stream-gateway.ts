@@ -1,4 +1,20 @@
 import { DurableObject } from 'cloudflare:workers';
+import { revokedKeyIds } from '../../platform/auth/revoked-keys';
+import { ApiError } from '../../platform/errors';
+import { frameTooBig } from '../../platform/frame-size';
+import { createLogger } from '../../platform/logger';
+import { requireKnownSymbol } from '../../platform/market/symbol-guard';
+import {
+  recordWsConflation,
+  recordWsConnection,
+  recordWsDelivery,
+  recordWsError,
+  recordWsMessage,
+  recordWsResume,
+} from '../../platform/metrics/events';
+import { flushSoon } from '../../platform/metrics/flush';
+import { reportBackgroundError } from '../../platform/sentry';
+import type { WireMessage } from '../../schema/contracts/stream';
 import {
   type Channel,
   ClientFrame,
@@ -10,23 +26,7 @@ import {
   type SubscribeFrame,
   type UnsubscribeFrame,
 } from '../../schema/contracts/stream';
-import { ApiError } from '../../workers/errors';
-import { frameTooBig } from '../../workers/lib/frame-size';
-import { createLogger } from '../../workers/lib/logger';
-import {
-  recordWsConflation,
-  recordWsConnection,
-  recordWsDelivery,
-  recordWsError,
-  recordWsMessage,
-  recordWsResume,
-} from '../../workers/metrics/events';
-import { flushSoon } from '../../workers/metrics/flush';
-import { revokedKeyIds } from '../../workers/services/revoked-keys';
-import { roomFor } from '../../workers/services/rooms';
-import { reportBackgroundError } from '../../workers/services/sentry';
-import { requireKnownSymbol } from '../../workers/services/symbol-guard';
-import type { WireMessage } from '../symbol-room/fan-out';
+import { roomFor } from '../symbol-room/client';
 import { ConnAttachment, Connection, FLOW, inMask, maskOf } from './connection';
 import {
   conflatedFrame,
@@ -43,7 +43,6 @@ import { SubscriptionStore } from './subscription-store';
 export const DEFAULT_SOCKETS_PER_GATEWAY = 2_500;
 /** Internal headers set by the Worker (never taken from clients) when it hands a socket over. */
 export const GATEWAY_HEADERS = {
-  name: 'x-stream-gateway',
   keyId: 'x-stream-key-id',
   full: 'x-stream-full',
 } as const;
@@ -88,6 +87,8 @@ export class StreamGateway extends DurableObject<Env> {
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
+    // Named by the client module (`gateway-<n>`); the runtime hands the name back here.
+    this.#name = ctx.id.name ?? '';
     this.#subs = new SubscriptionStore(ctx.storage.sql);
     // Answered by the runtime without waking the object: heartbeats cost nothing while idle.
     // https://developers.cloudflare.com/durable-objects/api/state/#setwebsocketautoresponse
@@ -103,7 +104,6 @@ export class StreamGateway extends DurableObject<Env> {
     if (request.headers.get('upgrade')?.toLowerCase() !== 'websocket')
       return new Response('Expected a WebSocket upgrade.', { status: 426 });
     this.#index();
-    this.#name = request.headers.get(GATEWAY_HEADERS.name) ?? this.#name;
     const capacity = Number(this.env.STREAM_SOCKETS_PER_GATEWAY) || DEFAULT_SOCKETS_PER_GATEWAY;
     if (this.ctx.getWebSockets().length >= capacity)
       return new Response(null, { status: 503, headers: { [GATEWAY_HEADERS.full]: '1' } });

@@ -1,6 +1,6 @@
 import { DurableObject } from 'cloudflare:workers';
 import { z } from 'zod';
-import { reportBackgroundError } from '../../workers/services/sentry';
+import { reportBackgroundError } from '../../platform/sentry';
 
 /** What a ticket stands for: the key that asked for it (never the key itself). */
 export const TicketGrant = z.object({

@@ -1,8 +1,8 @@
 import { type SQL, sql } from 'drizzle-orm';
 import type { TimedBar } from '../../engine/market/bar-merge';
+import { withD1 } from '../../platform/d1/d1';
 import type { Quote } from '../../schema/contracts/market';
 import { bars, quotes } from '../../schema/tables';
-import { withD1 } from '../../workers/services/d1';
 
 const DAY = 86_400_000;
 

@@ -1,19 +1,6 @@
-import { type Channel, channelOf, type MarketMessage } from '../../schema/contracts/stream';
-import { createLogger } from '../../workers/lib/logger';
-import type { StreamGateway } from '../stream-gateway/stream-gateway';
-
-/** A sequenced message as rooms hand it to gateways: serialised once, sent to many sockets. */
-export interface WireMessage {
-  seq: number;
-  ch: Channel;
-  /** Server time the room sequenced it (the message's `st`), for delivery-latency metrics. */
-  st: number;
-  json: string;
-}
-
-export function toWire(m: MarketMessage): WireMessage {
-  return { seq: m.seq, ch: channelOf(m), st: m.st, json: JSON.stringify(m) };
-}
+import { createLogger } from '../../platform/logger';
+import type { WireMessage } from '../../schema/contracts/stream';
+import { gatewayFor, type StreamGateway } from '../stream-gateway/client';
 
 /**
  * The gateways (fan-out shards) that hold subscribers of one room's symbol. The set lives in the
@@ -116,7 +103,7 @@ export class GatewayRegistry {
   #stub(name: string): DurableObjectStub<StreamGateway> {
     let stub = this.#stubs.get(name);
     if (!stub) {
-      stub = this.env.STREAM_GATEWAY.get(this.env.STREAM_GATEWAY.idFromName(name));
+      stub = gatewayFor(this.env, name);
       this.#stubs.set(name, stub);
     }
     return stub;

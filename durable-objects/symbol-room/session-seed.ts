@@ -1,7 +1,7 @@
 import { and, desc, eq } from 'drizzle-orm';
 import type { OhlcvRow } from '../../engine/data/bars';
+import { withD1 } from '../../platform/d1/d1';
 import { bars, ohlcvColumns } from '../../schema/tables';
-import { withD1 } from '../../workers/services/d1';
 
 const DAY = 86_400_000;
 

@@ -1,13 +1,8 @@
 import { z } from '@hono/zod-openapi';
+import { SymbolCodeShape } from './symbol-code';
 
-/** Exchange-style tickers: upper-case letters, digits, `.` and `-` (BRK.B, BTC-USD). */
-export const SymbolCode = z
-  .string()
-  .regex(
-    /^[A-Z0-9][A-Z0-9.-]{0,14}$/,
-    'Symbol must be 1–15 characters of A–Z, 0–9, "." or "-", starting with a letter or digit.',
-  )
-  .openapi({ example: 'AAPL' });
+/** Exchange-style tickers (symbol-code.ts), with their OpenAPI example. */
+export const SymbolCode = SymbolCodeShape.openapi({ example: 'AAPL' });
 export type SymbolCode = z.infer<typeof SymbolCode>;
 
 export const SymbolParam = z.object({

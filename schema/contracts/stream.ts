@@ -1,5 +1,10 @@
-import { z } from '@hono/zod-openapi';
-import { SymbolCode } from './common';
+import { z } from 'zod';
+import { SymbolCodeShape as SymbolCode } from './symbol-code';
+
+/**
+ * The stream's wire protocol: every frame rooms, gateways, the publisher socket, the client and the
+ * dashboard exchange. Plain zod on purpose: it is bundled into browsers and bots.
+ */
 
 /**
  * Market-data messages as a room sequences them. `seq` is per symbol and never repeats or goes
@@ -267,11 +272,15 @@ export type DataFrame = z.infer<typeof DataFrame>;
 export type ErrorFrame = z.infer<typeof ErrorFrame>;
 export type ServerFrame = z.infer<typeof ServerFrame>;
 
-/** `POST /api/v1/stream/ticket`: a single-use ticket for browsers, which cannot set headers on a WebSocket. */
-export const StreamTicketRequest = z
-  .object({ ttlSeconds: z.number().int().min(1).max(60).default(30) })
-  .strict()
-  .openapi('StreamTicketRequest');
-export const StreamTicket = z
-  .object({ ticket: z.string(), expiresAt: z.number().int(), url: z.string() })
-  .openapi('StreamTicket');
+/** A sequenced message as rooms hand it to gateways: serialised once, sent to many sockets. */
+export interface WireMessage {
+  seq: number;
+  ch: Channel;
+  /** Server time the room sequenced it (the message's `st`), for delivery-latency metrics. */
+  st: number;
+  json: string;
+}
+
+export function toWire(m: MarketMessage): WireMessage {
+  return { seq: m.seq, ch: channelOf(m), st: m.st, json: JSON.stringify(m) };
+}

@@ -25,7 +25,7 @@ export async function buildDashboardIfNeeded(log: (s: string) => void): Promise<
   }
   const built = existsSync(join(DIST, 'index.html')) ? statSync(join(DIST, 'index.html')).mtimeMs : 0;
   // `_headers` comes from the security policy module: a changed policy needs a rebuild too.
-  const policy = join(ROOT, 'workers/lib/security-policy.ts');
+  const policy = join(ROOT, 'platform/http/security-policy.ts');
   const headersCurrent =
     existsSync(join(DIST, '_headers')) && (!existsSync(policy) || statSync(policy).mtimeMs <= built);
   if (built > 0 && headersCurrent && existsSync(SRC) && newestMtime(SRC) <= built) return;

@@ -8,7 +8,7 @@ const WRANGLER = join(ROOT, 'node_modules/wrangler/bin/wrangler.js');
 
 /**
  * The local KV (`CACHE`) that `npm start` persists to, through `wrangler kv … --local`. Key names
- * must match `kvKey` in workers/services/cache.ts (the scripts run in Node, without the Worker's
+ * must match `kvKey` in platform/cache.ts (the scripts run in Node, without the Worker's
  * types); test/e2e/revocation.test.ts fails if they drift.
  */
 export const localKvKey = {

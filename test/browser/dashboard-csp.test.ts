@@ -1,6 +1,6 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DASHBOARD_CSP } from '../../workers/lib/security-policy';
+import { DASHBOARD_CSP } from '../../platform/http/security-policy';
 import { baseUrl, demoKey } from '../e2e/helpers';
 import { chromiumAvailable, launch, signIn } from './browser';
 

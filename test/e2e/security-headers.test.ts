@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { API_CSP, DASHBOARD_CSP, SECURITY_HEADERS } from '../../workers/lib/security-policy';
+import { API_CSP, DASHBOARD_CSP, SECURITY_HEADERS } from '../../platform/http/security-policy';
 import { baseUrl } from './helpers';
 
 /** Every response, page or API, carries the shared security headers (finding 8 of issue 15). */

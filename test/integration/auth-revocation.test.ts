@@ -1,22 +1,22 @@
 import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { CloseCode } from '../../schema/contracts/stream';
-import worker from '../../workers/index';
-import { BoundedMap } from '../../workers/lib/bounded-map';
-import { clientAddress, LOCAL_CLIENT } from '../../workers/lib/client-address';
-import { sha256Hex } from '../../workers/lib/crypto';
-import { AUTH_FAILURE_LIMIT, AUTH_FAILURE_WINDOW_SECONDS } from '../../workers/middleware/auth-failures';
-import { createKey, markKeyRevoked } from '../../workers/services/api-keys';
-import { kvKey } from '../../workers/services/cache';
-import { breakerFor } from '../../workers/services/circuit-breaker';
-import { recordRevocation } from '../../workers/services/key-revocations';
+import { createKey, markKeyRevoked } from '../../platform/auth/api-keys';
+import { recordRevocation } from '../../platform/auth/key-revocations';
 import {
   confirmedRecently,
   forgetInIsolate,
   LAST_GOOD_MEMORY_CAP,
   lastGoodMemorySize,
-} from '../../workers/services/last-good-keys';
+} from '../../platform/auth/last-good-keys';
+import { BoundedMap } from '../../platform/bounded-map';
+import { kvKey } from '../../platform/cache';
+import { sha256Hex } from '../../platform/crypto';
+import { breakerFor } from '../../platform/d1/circuit-breaker';
+import { clientAddress, LOCAL_CLIENT } from '../../platform/http/client-address';
+import { CloseCode } from '../../schema/contracts/stream';
+import worker from '../../workers/index';
+import { AUTH_FAILURE_LIMIT, AUTH_FAILURE_WINDOW_SECONDS } from '../../workers/middleware/auth-failures';
 import { injectFaults, json, makeKey, seedSymbols } from './helpers';
 
 let adminKey: string;

@@ -5,14 +5,14 @@ import { runBacktest } from '../../engine/backtest/run-backtest';
 import { statsToJson } from '../../engine/backtest/serialize';
 import { runSweep } from '../../engine/backtest/sweep';
 import type { OhlcvSeries } from '../../engine/data/bars';
+import { setFaults } from '../../platform/d1/faults';
 import { BacktestRequest } from '../../schema/contracts/backtests';
+import { retryDelaySeconds } from '../../workers/backtests/backtest-consumer';
+import { summarize } from '../../workers/backtests/backtest-data';
+import { insertQueued } from '../../workers/backtests/backtest-jobs';
+import { reapBacktests } from '../../workers/backtests/backtest-reaper';
+import { canonicalJson, contentHash, runOptions } from '../../workers/backtests/backtest-results';
 import worker from '../../workers/index';
-import { retryDelaySeconds } from '../../workers/queues/backtest-consumer';
-import { summarize } from '../../workers/services/backtest-data';
-import { insertQueued } from '../../workers/services/backtest-jobs';
-import { reapBacktests } from '../../workers/services/backtest-reaper';
-import { canonicalJson, contentHash, runOptions } from '../../workers/services/backtest-results';
-import { setFaults } from '../../workers/services/faults';
 import { apiWith, type JobView, jobRow, post, storeDaily, waitForStatus } from './backtests-support';
 import { api, json, makeKey, seedSymbols } from './helpers';
 
@@ -263,7 +263,7 @@ describe('cancel', () => {
   it('a job cancelled while running is not completed by the attempt that held it', async () => {
     const job = await queuedJob({ fast: 11, slow: 31 });
     // Cancel lands between the lease and the result: simulated by cancelling right after leasing.
-    const { leaseJob, completeJob } = await import('../../workers/services/backtest-jobs');
+    const { leaseJob, completeJob } = await import('../../workers/backtests/backtest-jobs');
     const lease = await leaseJob(env, job.id, Date.now());
     expect(lease.ok).toBe(true);
     expect((await api(`/api/v1/backtests/${job.id}`, { method: 'DELETE', key: tradeKey })).status).toBe(200);

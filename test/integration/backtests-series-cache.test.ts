@@ -3,15 +3,15 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { runBacktest } from '../../engine/backtest/run-backtest';
 import { statsToJson } from '../../engine/backtest/serialize';
 import { emptySeries, type OhlcvSeries, seriesFromRows } from '../../engine/data/bars';
+import { importBars } from '../../platform/market/market-data';
 import { StoredBarsSource } from '../../schema/contracts/backtests';
-import { loadWithCandidates } from '../../workers/services/backtest-inline-load';
+import { loadWithCandidates } from '../../workers/backtests/backtest-inline-load';
 import {
   recallSeries,
   rememberSeries,
   seriesCacheSize,
   seriesKey,
-} from '../../workers/services/backtest-series-cache';
-import { importBars } from '../../workers/services/market-data';
+} from '../../workers/backtests/backtest-series-cache';
 import { DAY, type JobView, post, START, storeDaily } from './backtests-support';
 import { api, json, makeKey, seedSymbols } from './helpers';
 

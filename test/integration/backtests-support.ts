@@ -3,8 +3,8 @@ import { env } from 'cloudflare:workers';
 import { expect, vi } from 'vitest';
 import { randomWalkSeries } from '../../engine/backtest/random-walk';
 import { type OhlcvSeries, rowsFromSeries, seriesFromRows } from '../../engine/data/bars';
+import { importBars } from '../../platform/market/market-data';
 import { createApp } from '../../workers/app';
-import { importBars } from '../../workers/services/market-data';
 
 export const DAY = 86_400_000;
 export const START = Date.UTC(2015, 0, 5);

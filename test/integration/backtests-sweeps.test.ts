@@ -1,13 +1,13 @@
 import { createExecutionContext, createMessageBatch, getQueueResult } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { beforeAll, describe, expect, it } from 'vitest';
-import worker from '../../workers/index';
 import {
   getSweepById,
   parseSweepRequest,
   runChunk,
   storeChunk,
-} from '../../workers/services/backtest-sweeps';
+} from '../../workers/backtests/backtest-sweeps';
+import worker from '../../workers/index';
 import { apiWith, post, storeDaily } from './backtests-support';
 import { api, json, makeKey, seedSymbols } from './helpers';
 
@@ -206,7 +206,7 @@ describe('DELETE /api/v1/backtests/sweeps/:id', () => {
     const row = await getSweepById(env, id);
     const req = row ? parseSweepRequest(row) : null;
     if (!row || !req) throw new Error('sweep not stored');
-    const { sweepSeries } = await import('../../workers/services/backtest-sweeps');
+    const { sweepSeries } = await import('../../workers/backtests/backtest-sweeps');
     const series = await sweepSeries(env, req);
     if (!series) throw new Error('no series');
     const out = runChunk(series, req, row, 0);

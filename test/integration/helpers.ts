@@ -1,8 +1,8 @@
 import { createExecutionContext } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { CATALOG } from '../../engine/market/catalog';
+import { createKey, type RateLimitTier, type Scope } from '../../platform/auth/api-keys';
 import worker from '../../workers/index';
-import { createKey, type RateLimitTier, type Scope } from '../../workers/services/api-keys';
 
 /**
  * Calls the Worker's fetch handler directly in the test isolate. (Going through

@@ -1,9 +1,9 @@
 import { createExecutionContext } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { setFaults } from '../../platform/d1/faults';
+import { InFlightGuard, OverloadedError } from '../../platform/load-shed';
 import worker from '../../workers/index';
-import { InFlightGuard, OverloadedError } from '../../workers/lib/load-shed';
-import { setFaults } from '../../workers/services/faults';
 import { makeKey, seedSymbols } from './helpers';
 
 describe('InFlightGuard', () => {

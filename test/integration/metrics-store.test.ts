@@ -1,18 +1,18 @@
 import { evictDurableObject } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { beforeEach, describe, expect, it } from 'vitest';
-import type { MetricsBatch } from '../../workers/metrics/batch';
-import { recordHttpRequest, recordQueueDepth, recordWsConnection } from '../../workers/metrics/events';
-import { flushNow } from '../../workers/metrics/flush';
-import { parseExposition, sampleSum } from '../../workers/metrics/parse-exposition';
+import type { MetricsBatch } from '../../platform/metrics/batch';
+import { recordHttpRequest, recordQueueDepth, recordWsConnection } from '../../platform/metrics/events';
+import { flushNow } from '../../platform/metrics/flush';
+import { parseExposition, sampleSum } from '../../platform/metrics/parse-exposition';
 import {
   MAX_SERIES_PER_FAMILY,
   metrics,
   OVERFLOW_LABEL,
   resetRecorder,
   takeBatch,
-} from '../../workers/metrics/recorder';
-import { MAX_AGGREGATE_SERIES, MetricsStore } from '../../workers/metrics/store';
+} from '../../platform/metrics/recorder';
+import { MAX_AGGREGATE_SERIES, MetricsStore } from '../../platform/metrics/store';
 
 const batch = (source: string, seq: number, v: number): MetricsBatch => ({
   source,

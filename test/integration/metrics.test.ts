@@ -1,8 +1,8 @@
 import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { parseExposition, type Sample, sampleSum } from '../../platform/metrics/parse-exposition';
 import { createApp } from '../../workers/app';
-import { parseExposition, type Sample, sampleSum } from '../../workers/metrics/parse-exposition';
 import { post } from './backtests-support';
 import { api, makeKey, seedSymbols } from './helpers';
 

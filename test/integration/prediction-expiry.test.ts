@@ -2,7 +2,7 @@ import { createExecutionContext } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { mulberry32 } from '../../engine/agents/synthetic';
-import { getPrediction } from '../../workers/services/prediction-inference';
+import { getPrediction } from '../../workers/predictions/prediction-inference';
 import { api, json, makeKey, seedSymbols } from './helpers';
 
 const DAY = 86_400_000;

@@ -2,12 +2,12 @@ import { createExecutionContext, createMessageBatch, getQueueResult } from 'clou
 import { env } from 'cloudflare:workers';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { mulberry32 } from '../../engine/agents/synthetic';
+import { setFaults } from '../../platform/d1/faults';
+import { readBars } from '../../platform/market/market-data';
 import worker from '../../workers/index';
-import { consumeTraining } from '../../workers/queues/training-consumer';
-import { setFaults } from '../../workers/services/faults';
-import { readBars } from '../../workers/services/market-data';
-import { FLUSH_GRACE_MS, loadSeries } from '../../workers/services/prediction-series';
-import { scheduleRetraining } from '../../workers/services/prediction-training';
+import { FLUSH_GRACE_MS, loadSeries } from '../../workers/predictions/prediction-series';
+import { scheduleRetraining } from '../../workers/predictions/prediction-training';
+import { consumeTraining } from '../../workers/predictions/training-consumer';
 import { api, json, makeKey, seedSymbols } from './helpers';
 
 const DAY = 86_400_000;

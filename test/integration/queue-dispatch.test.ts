@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { baseQueueName, CONSUMERS } from '../../workers/queues/dispatch';
+import { baseQueueName, CONSUMERS } from '../../workers/queue-dispatch';
 
 describe('queue dispatch', () => {
   it('maps environment-suffixed queue names to their consumers', () => {

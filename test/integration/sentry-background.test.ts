@@ -8,9 +8,9 @@ import {
 import { env } from 'cloudflare:workers';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
+import { setFaults } from '../../platform/d1/faults';
+import { reportBackgroundError } from '../../platform/sentry';
 import worker from '../../workers/index';
-import { setFaults } from '../../workers/services/faults';
-import { reportBackgroundError } from '../../workers/services/sentry';
 
 /**
  * Errors outside HTTP requests (queue consumers, cron) reach Sentry: a D1 failure injected through

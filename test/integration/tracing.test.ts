@@ -2,8 +2,8 @@ import { createExecutionContext } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
+import { parseTraceparent, traceField, traceFromField, traceHeaders } from '../../platform/trace';
 import worker from '../../workers/index';
-import { parseTraceparent, traceField, traceFromField, traceHeaders } from '../../workers/lib/trace';
 import { api, makeKey } from './helpers';
 
 /** One structured log line: an object of fields. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { frameTooBig } from '../../workers/lib/frame-size';
+import { frameTooBig } from '../../platform/frame-size';
 
 describe('frameTooBig', () => {
   it('counts text frames in UTF-8 bytes, as they travelled', () => {

@@ -1,11 +1,11 @@
 import { createMiddleware } from 'hono/factory';
+import { KEY_PATTERN } from '../../platform/auth/api-keys';
+import { confirmedRecently } from '../../platform/auth/last-good-keys';
+import { BoundedMap } from '../../platform/bounded-map';
+import { sha256Hex } from '../../platform/crypto';
+import { ApiError } from '../../platform/errors';
+import { clientAddress } from '../../platform/http/client-address';
 import type { AppEnv } from '../app-env';
-import { ApiError } from '../errors';
-import { BoundedMap } from '../lib/bounded-map';
-import { clientAddress } from '../lib/client-address';
-import { sha256Hex } from '../lib/crypto';
-import { KEY_PATTERN } from '../services/api-keys';
-import { confirmedRecently } from '../services/last-good-keys';
 import { presentedKey } from './auth';
 
 /** The AUTH_FAILURES binding's window and limit (wrangler.toml); the binding enforces, these document. */

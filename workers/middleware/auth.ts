@@ -1,11 +1,11 @@
 import { createMiddleware } from 'hono/factory';
+import { hasScope, type Principal, type Scope, touchKey, verifyKey } from '../../platform/auth/api-keys';
+import { hasRevocationTombstone } from '../../platform/auth/key-revocations';
+import { forgetInIsolate, recallCopy, rememberConfirmed } from '../../platform/auth/last-good-keys';
+import { sha256Hex } from '../../platform/crypto';
+import { isDependencyFailure } from '../../platform/d1/d1';
+import { ApiError } from '../../platform/errors';
 import type { AppEnv } from '../app-env';
-import { ApiError } from '../errors';
-import { sha256Hex } from '../lib/crypto';
-import { type Principal, type Scope, touchKey, verifyKey } from '../services/api-keys';
-import { isDependencyFailure } from '../services/d1';
-import { hasRevocationTombstone } from '../services/key-revocations';
-import { forgetInIsolate, recallCopy, rememberConfirmed } from '../services/last-good-keys';
 
 export function presentedKey(headers: Headers): string | null {
   const auth = headers.get('authorization');
@@ -21,7 +21,7 @@ export function presentedKey(headers: Headers): string | null {
  * when D1 is failing does a last-known-good copy (≤ 10 minutes old) keep reads answering, and
  * only after the key's revocation tombstone was checked in KV (401 if present, 503 if KV cannot
  * say): a copy in this isolate's memory may predate a revocation made elsewhere
- * (workers/services/key-revocations.ts explains why a tombstone and not only deletion).
+ * (platform/auth/key-revocations.ts explains why a tombstone and not only deletion).
  */
 export async function authenticate(
   env: Env,
@@ -79,8 +79,4 @@ export function requireScope(scope: Scope) {
     }
     await next();
   });
-}
-
-export function hasScope(p: Principal, scope: Scope): boolean {
-  return p.scopes.includes(scope) || p.scopes.includes('admin');
 }

@@ -1,6 +1,6 @@
 import type { MiddlewareHandler } from 'hono';
+import { ApiError } from '../../platform/errors';
 import type { AppEnv } from '../app-env';
-import { ApiError } from '../errors';
 
 /** How much of an oversized body we read and discard before answering, as a multiple of the limit. */
 const DRAIN_FACTOR = 8;

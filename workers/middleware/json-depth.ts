@@ -1,7 +1,7 @@
 import type { MiddlewareHandler } from 'hono';
+import { ApiError } from '../../platform/errors';
+import { jsonNestingExceeds, MAX_JSON_DEPTH } from '../../platform/http/json-depth';
 import type { AppEnv } from '../app-env';
-import { ApiError } from '../errors';
-import { jsonNestingExceeds, MAX_JSON_DEPTH } from '../lib/json-depth';
 
 /**
  * Rejects JSON bodies nested deeper than {@link MAX_JSON_DEPTH} with 400 `validation_failed`

@@ -1,8 +1,8 @@
 import { createMiddleware } from 'hono/factory';
 import { z } from 'zod';
+import { ApiError, toErrorBody } from '../../platform/errors';
+import { InFlightGuard } from '../../platform/load-shed';
 import type { AppEnv } from '../app-env';
-import { ApiError, toErrorBody } from '../errors';
-import { InFlightGuard } from '../lib/load-shed';
 
 /** Seconds a shed client is asked to wait: long enough for a queue of ~100 ms to drain. */
 export const SHED_RETRY_AFTER_SECONDS = 1;

@@ -1,12 +1,12 @@
 import type { Context } from 'hono';
 import { createMiddleware } from 'hono/factory';
 import { matchedRoutes } from 'hono/route';
+import { ApiError } from '../../platform/errors';
+import { writeRequestPoint } from '../../platform/metrics/analytics';
+import { recordHttpRequest } from '../../platform/metrics/events';
+import { flushSoon, installMetrics } from '../../platform/metrics/flush';
+import { reportError } from '../../platform/sentry';
 import type { AppEnv } from '../app-env';
-import { ApiError } from '../errors';
-import { writeRequestPoint } from '../metrics/analytics';
-import { recordHttpRequest } from '../metrics/events';
-import { flushSoon, installMetrics } from '../metrics/flush';
-import { reportError } from '../services/sentry';
 
 /** The route label of requests no route handles: a fixed value, never the raw path. */
 export const UNMATCHED_ROUTE = 'unmatched';

@@ -1,6 +1,6 @@
 import { createMiddleware } from 'hono/factory';
+import { ApiError } from '../../platform/errors';
 import type { AppEnv } from '../app-env';
-import { ApiError } from '../errors';
 
 /** Window of the rate-limit bindings in wrangler.toml (`simple.period`). */
 const PERIOD_SECONDS = 60;

@@ -1,9 +1,9 @@
 import { createMiddleware } from 'hono/factory';
+import { API_CSP, SECURITY_HEADERS } from '../../platform/http/security-policy';
 import type { AppEnv } from '../app-env';
-import { API_CSP, SECURITY_HEADERS } from '../lib/security-policy';
 
 /**
- * The shared security headers (workers/lib/security-policy.ts, also written into the dashboard's
+ * The shared security headers (platform/http/security-policy.ts, also written into the dashboard's
  * `_headers`) on every Worker response; a route that serves HTML sets its own CSP first.
  */
 export function securityHeaders() {

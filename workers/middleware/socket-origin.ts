@@ -1,4 +1,4 @@
-import { ApiError } from '../errors';
+import { ApiError } from '../../platform/errors';
 import { allowedOrigins } from './cors';
 
 /**

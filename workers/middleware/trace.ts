@@ -1,7 +1,7 @@
 import { createMiddleware } from 'hono/factory';
+import { createLogger } from '../../platform/logger';
+import { newTrace, parseTraceparent } from '../../platform/trace';
 import type { AppEnv } from '../app-env';
-import { createLogger } from '../lib/logger';
-import { newTrace, parseTraceparent } from '../lib/trace';
 
 /** Accepts W3C `traceparent` or starts a trace; every response carries `x-trace-id`. */
 export function traceContext() {

@@ -27,7 +27,7 @@ const labelOf = (s: Sample, names: string[]) => names.map((n) => s.labels[n]).fi
 
 /**
  * One metric family, chosen by name: the first that passes `prefer` and `test`, else the first
- * that passes `test`. Names follow the platform's `skippy_*` families (workers/metrics/families.ts),
+ * that passes `test`. Names follow the platform's `skippy_*` families (platform/metrics/families.ts),
  * but the match is loose so that a renamed or prefixed metric still shows.
  */
 function family(

@@ -1,0 +1,46 @@
+import { type DrizzleD1Database, drizzle } from 'drizzle-orm/d1';
+import * as schema from '../../schema/tables';
+import { ApiError } from '../errors';
+import { observeD1 } from '../observe';
+import { breakerFor } from './circuit-breaker';
+import { currentFaults, InjectedFault } from './faults';
+
+export type Database = DrizzleD1Database<typeof schema>;
+
+/**
+ * The only way routes and consumers reach D1: every call goes through the D1 circuit breaker,
+ * fault injection (chaos tests) and the D1 latency metric. `op` is a bounded label such as
+ * `bars.select`, never a query string.
+ */
+export async function withD1<T>(env: Env, op: string, fn: (db: Database) => Promise<T>): Promise<T> {
+  const breaker = breakerFor('d1');
+  const started = performance.now();
+  let ok = false;
+  try {
+    const result = await breaker.call(async () => {
+      const faults = await currentFaults(env);
+      if (faults) {
+        if (faults.d1LatencyMs > 0) await new Promise((r) => setTimeout(r, faults.d1LatencyMs));
+        if (faults.d1ErrorRate > 0 && Math.random() < faults.d1ErrorRate) throw new InjectedFault('d1');
+      }
+      return fn(drizzle(env.DB, { schema }));
+    });
+    ok = true;
+    return result;
+  } finally {
+    observeD1(op, performance.now() - started, ok);
+  }
+}
+
+/**
+ * True when a failure came from a dependency (D1, a Durable Object, an open breaker, an injected
+ * fault) rather than from the request, so a cached fallback or a 503 applies. ApiErrors are the
+ * request's own outcome (404, 422…) and pass through unchanged.
+ */
+export function isDependencyFailure(err: unknown): boolean {
+  return err instanceof Error && !(err instanceof ApiError);
+}
+
+export function dependencyUnavailable(what: string): ApiError {
+  return new ApiError('dependency_failed', `${what} is temporarily unavailable; retry shortly.`);
+}

@@ -1,0 +1,201 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import { connectToGateway, gatewayFor } from '../../durable-objects/stream-gateway/client';
+import { issueTicket, redeemTicket } from '../../durable-objects/stream-tickets/client';
+import { roomFor } from '../../durable-objects/symbol-room/client';
+import type { Principal } from '../../platform/auth/api-keys';
+import { hasScope } from '../../platform/auth/api-keys';
+import { faultInjectionAllowed } from '../../platform/d1/faults';
+import { ApiError } from '../../platform/errors';
+import { requireKnownSymbol } from '../../platform/market/symbol-guard';
+import { errorResponses, SymbolParam } from '../../schema/contracts/common';
+import { CloseCode } from '../../schema/contracts/stream';
+import { StreamTicket, StreamTicketRequest } from '../../schema/contracts/stream-tickets';
+import { authenticate, presentedKey } from '../middleware/auth';
+import { refuseForeignOrigin } from '../middleware/socket-origin';
+import { createRouter } from '../router';
+
+/** Query parameters that look like credentials: refused, so a key never ends up in a URL or a log. */
+const KEY_PARAMS = ['key', 'api_key', 'apikey', 'token', 'access_token', 'authorization'];
+
+const StreamQuery = z.object({
+  ticket: z.string().max(128).optional().openapi({
+    description:
+      'Single-use ticket from `POST /api/v1/stream/ticket` (browsers). Bots send `Authorization` instead.',
+  }),
+});
+
+/**
+ * `GET /api/v1/stream` (WebSocket, protocol in docs/streaming.md) and `POST /api/v1/stream/ticket`.
+ * The Worker authenticates before the upgrade and hands the socket to a gateway shard.
+ */
+export const streamRoutes = createRouter()
+  .openapi(
+    createRoute({
+      method: 'get',
+      path: '/',
+      tags: ['stream'],
+      summary:
+        'Real-time market data over WebSocket (`read` scope): Authorization header, or `?ticket=` for browsers.',
+      security: [{ bearer: [] }],
+      request: { query: StreamQuery },
+      responses: {
+        101: { description: 'Switching protocols; see docs/streaming.md for the frames.' },
+        ...errorResponses(400, 401, 403, 429, 503),
+      },
+    }),
+    async (c) => {
+      if (c.req.header('upgrade')?.toLowerCase() !== 'websocket')
+        throw new ApiError('bad_request', 'Expected a WebSocket upgrade (`Upgrade: websocket`).');
+      refuseForeignOrigin(c.req.raw, c.env, 'a stream');
+      const params = new URL(c.req.url).searchParams;
+      if (KEY_PARAMS.some((p) => params.has(p))) {
+        throw new ApiError(
+          'bad_request',
+          'API keys are never accepted in URLs: send `Authorization: Bearer …`, or `?ticket=` from POST /api/v1/stream/ticket.',
+        );
+      }
+      const { ticket } = c.req.valid('query');
+      const key = presentedKey(c.req.raw.headers);
+      let principal: Pick<Principal, 'keyId' | 'tier'>;
+      if (key) {
+        const found = await authenticate(c.env, key, (p) => c.executionCtx.waitUntil(p));
+        if (!found)
+          throw new ApiError('unauthorized', 'The API key is invalid or revoked.', {
+            headers: { 'www-authenticate': 'Bearer realm="skippy", error="invalid_token"' },
+          });
+        if (!hasScope(found, 'read'))
+          throw new ApiError('forbidden', 'This key lacks the `read` scope.', {
+            details: { required: 'read', granted: found.scopes },
+          });
+        principal = found;
+      } else if (ticket) {
+        const grant = await redeemTicket(c.env, ticket);
+        // Browsers cannot read an HTTP status of a refused upgrade, so a bad ticket gets a socket closed with a code.
+        if (!grant)
+          return closedSocket(
+            CloseCode.authFailed,
+            'auth_failed',
+            'The ticket is invalid, expired or already used.',
+          );
+        principal = grant;
+      } else {
+        throw new ApiError(
+          'unauthorized',
+          'Send `Authorization: Bearer sk_…`, or `?ticket=` from POST /api/v1/stream/ticket.',
+          {
+            headers: { 'www-authenticate': 'Bearer realm="skippy"' },
+          },
+        );
+      }
+      const limiter = principal.tier === 'high' ? c.env.RATE_LIMIT_HIGH : c.env.RATE_LIMIT_STANDARD;
+      if (!(await limiter.limit({ key: principal.keyId })).success)
+        throw new ApiError('rate_limited', 'Rate limit exceeded for this API key.', {
+          headers: { 'retry-after': '60' },
+        });
+      const res = await connectToGateway(c.env, principal.keyId);
+      if (res.status !== 101 || !res.webSocket)
+        throw new ApiError(
+          'upstream_unavailable',
+          'No stream gateway could take the connection; retry shortly.',
+        );
+      return new Response(null, { status: 101, webSocket: res.webSocket });
+    },
+  )
+  .openapi(
+    createRoute({
+      method: 'post',
+      path: '/ticket',
+      tags: ['stream'],
+      summary: 'A single-use ticket (valid ≤ 60 s) for opening the stream from a browser.',
+      security: [{ bearer: [] }],
+      request: {
+        body: { required: false, content: { 'application/json': { schema: StreamTicketRequest } } },
+      },
+      responses: {
+        201: { description: 'Ticket', content: { 'application/json': { schema: StreamTicket } } },
+        ...errorResponses(400, 401, 403, 429, 503),
+      },
+    }),
+    async (c) => {
+      const principal = c.get('principal');
+      if (!principal) throw new ApiError('unauthorized', 'An API key is required.');
+      const ttl = c.req.valid('json')?.ttlSeconds ?? 30;
+      const { ticket, expiresAt } = await issueTicket(c.env, principal, ttl);
+      const url = new URL('/api/v1/stream', c.req.url);
+      url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
+      url.searchParams.set('ticket', ticket);
+      return c.json({ ticket, expiresAt, url: url.toString() }, 201);
+    },
+  );
+
+const RoomStats = z
+  .object({
+    symbol: z.string(),
+    seq: z.number().int(),
+    ring: z.number().int(),
+    gateways: z.array(z.object({ name: z.string(), sockets: z.number().int(), symbols: z.number().int() })),
+  })
+  .openapi('RoomStats');
+
+/** Admin diagnostics and chaos for rooms, mounted under `/api/v1/admin/rooms` (admin scope). */
+export const streamAdminRoutes = createRouter()
+  .openapi(
+    createRoute({
+      method: 'get',
+      path: '/{symbol}',
+      tags: ['admin'],
+      summary: "A room's seq and the gateways (fan-out shards) it feeds, with their socket counts.",
+      security: [{ bearer: [] }],
+      request: { params: SymbolParam },
+      responses: {
+        200: { description: 'Room', content: { 'application/json': { schema: RoomStats } } },
+        ...errorResponses(400, 401, 403, 404, 429),
+      },
+    }),
+    async (c) => {
+      const { symbol } = c.req.valid('param');
+      await requireKnownSymbol(c.env, (p) => c.executionCtx.waitUntil(p), symbol);
+      const stats = await roomFor(c.env, symbol).stats(symbol);
+      const gateways = await Promise.all(stats.gateways.map((name) => gatewayFor(c.env, name).stats()));
+      return c.json({ symbol, seq: stats.seq, ring: stats.ring, gateways }, 200);
+    },
+  )
+  .openapi(
+    createRoute({
+      method: 'post',
+      path: '/{symbol}/restart',
+      tags: ['admin'],
+      summary: "Chaos: restart a symbol's room as a crash would (local and staging only).",
+      security: [{ bearer: [] }],
+      request: { params: SymbolParam },
+      responses: {
+        200: {
+          description: 'Restarted',
+          content: {
+            'application/json': { schema: z.object({ symbol: z.string(), restarted: z.literal(true) }) },
+          },
+        },
+        ...errorResponses(400, 401, 403, 404, 429),
+      },
+    }),
+    async (c) => {
+      if (!faultInjectionAllowed(c.env))
+        throw new ApiError('not_found', 'Fault injection is disabled in this environment.');
+      const { symbol } = c.req.valid('param');
+      await requireKnownSymbol(c.env, (p) => c.executionCtx.waitUntil(p), symbol);
+      // abort() rejects the call that caused it: that failure is the expected outcome.
+      await roomFor(c.env, symbol)
+        .restart(symbol)
+        .catch(() => {});
+      return c.json({ symbol, restarted: true as const }, 200);
+    },
+  );
+
+function closedSocket(code: number, errorCode: string, message: string): Response {
+  const pair = new WebSocketPair();
+  const server = pair[1];
+  server.accept();
+  server.send(JSON.stringify({ type: 'error', code: errorCode, message }));
+  server.close(code, errorCode);
+  return new Response(null, { status: 101, webSocket: pair[0] });
+}
