@@ -1,4 +1,4 @@
-import { dependencyUnavailable, isDependencyFailure } from './d1/d1';
+import { dependencyUnavailable, isDependencyFailure } from './errors';
 import { observeCache } from './observe';
 
 /**
@@ -109,8 +109,8 @@ export async function cached<T>(
       observeCache(deps.name, 'stale');
       return { value: fallback.v, cache: 'stale', stale: true, asOf: fallback.asOf };
     }
-    if (isDependencyFailure(err) && !(err instanceof Error && err.name === 'ApiError'))
-      throw dependencyUnavailable(deps.name);
+    if (isDependencyFailure(err)) throw dependencyUnavailable(deps.name, err);
+    // A bug in a loader (or the request's own ApiError) surfaces as itself, never as stale data.
     throw err;
   }
 }

@@ -33,7 +33,12 @@ const PriceBands = z
   })
   .pipe(z.record(z.string(), z.number().positive().max(10_000)));
 
-const AnalyticsBinding = z.custom<AnalyticsEngineDataset>(
+/** What we use of an Analytics Engine dataset (declared here so Node tooling can parse configs too). */
+interface AnalyticsDataset {
+  writeDataPoint(point: { blobs?: string[]; doubles?: number[]; indexes?: string[] }): void;
+}
+
+const AnalyticsBinding = z.custom<AnalyticsDataset>(
   (v) =>
     typeof v === 'object' && v !== null && 'writeDataPoint' in v && typeof v.writeDataPoint === 'function',
   'expected an Analytics Engine binding',
@@ -120,3 +125,6 @@ export function parseConfig(vars: Record<string, unknown>): Config {
   const detail = result.error.issues.map((i) => `${String(i.path[0])}: ${i.message}`).join('; ');
   throw new ConfigError(variables, `Invalid configuration: ${detail}`, { cause: result.error });
 }
+
+/** The variables as they arrive in bindings (strings), for tests and scripts that set some of them. */
+export type ConfigVars = Partial<Record<Exclude<keyof Config, 'ANALYTICS'>, string>>;

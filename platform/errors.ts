@@ -1,35 +1,35 @@
-/**
- * The one error type of the API. Every failure a client can see is an ApiError with a code;
- * `toErrorBody` is the only place that turns it into the wire shape
- * `{ error: { code, message, details?, traceId } }`.
- */
-export const ERROR_STATUS = {
-  bad_request: 400,
-  validation_failed: 400,
-  invalid_json: 400,
-  invalid_cursor: 400,
-  unauthorized: 401,
-  forbidden: 403,
-  not_found: 404,
-  method_not_allowed: 405,
-  conflict: 409,
-  gone: 410,
-  payload_too_large: 413,
-  unsupported_media_type: 415,
-  unprocessable: 422,
-  insufficient_history: 422,
-  rate_limited: 429,
-  internal: 500,
-  upstream_unavailable: 503,
-  dependency_failed: 503,
-  overloaded: 503,
-} as const satisfies Record<string, number>;
+import { ERROR_CODES, type ErrorCode, type StreamWireCode } from '../schema/contracts/error-codes';
 
-export type ErrorCode = keyof typeof ERROR_STATUS;
-export type ErrorStatus = (typeof ERROR_STATUS)[ErrorCode];
+/**
+ * Errors of the platform, in three kinds:
+ * - `ApiError`: the request's own outcome (validation, unknown symbol, insufficient history…), a
+ *   code from the one vocabulary (schema/contracts/error-codes.ts), raised in services;
+ * - `DependencyError`: D1, KV, a Durable Object stub or a queue failed, tagged where it happened
+ *   (the circuit breaker, `dependency()`); only these may be answered from a stale copy or as 503;
+ * - anything else is a bug: logged with its trace id, sent to Sentry, answered as a generic 500.
+ * `toErrorBody` is the only place that builds the wire shape `{ error: { code, message, details?, traceId } }`.
+ */
+/** HTTP status per code, from the one vocabulary (schema/contracts/error-codes.ts). */
+export const ERROR_STATUS = Object.fromEntries(
+  Object.entries(ERROR_CODES).map(([code, spec]) => [code, spec.status]),
+) as { [K in ErrorCode]: (typeof ERROR_CODES)[K]['status'] };
+
+export type { ErrorCode };
+export type ErrorStatus = (typeof ERROR_CODES)[ErrorCode]['status'];
+
+/** The code a client sees on HTTP (an edge alias such as `unknown_symbol` → `not_found`, or itself). */
+export function httpCode(code: ErrorCode): string {
+  const spec: { status: number; http?: string } = ERROR_CODES[code];
+  return spec.http ?? code;
+}
+
+/** The code a client sees in a stream `error` frame. */
+export function streamCode(code: ErrorCode): StreamWireCode {
+  return ERROR_CODES[code].stream;
+}
 
 export interface ErrorBody {
-  error: { code: ErrorCode; message: string; details?: unknown; traceId: string };
+  error: { code: string; message: string; details?: unknown; traceId: string };
 }
 
 export class ApiError extends Error {
@@ -40,9 +40,9 @@ export class ApiError extends Error {
   constructor(
     code: ErrorCode,
     message: string,
-    options: { details?: unknown; headers?: Record<string, string> } = {},
+    options: { details?: unknown; headers?: Record<string, string>; cause?: unknown } = {},
   ) {
-    super(message);
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'ApiError';
     this.code = code;
     this.details = options.details;
@@ -50,12 +50,52 @@ export class ApiError extends Error {
   }
 
   get status(): ErrorStatus {
-    return ERROR_STATUS[this.code];
+    return ERROR_CODES[this.code].status;
   }
 }
 
+/** A dependency (D1, KV, a Durable Object, a queue) failed; `cause` holds what it threw. */
+export class DependencyError extends Error {
+  override readonly name: string = 'DependencyError';
+  constructor(
+    readonly dependency: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/**
+ * True only for a tagged dependency failure, so a stale copy or a 503 applies. A plain error is a
+ * bug and must surface as one (500, logged, Sentry), never be hidden behind a cached answer.
+ */
+export function isDependencyFailure(err: unknown): err is DependencyError {
+  return err instanceof DependencyError;
+}
+
+/**
+ * Runs a call to a dependency and tags what it throws (ApiErrors and already-tagged errors pass
+ * through), so the error boundary can tell an outage from a bug.
+ */
+export async function dependency<T>(name: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    if (err instanceof ApiError || err instanceof DependencyError) throw err;
+    const detail = err instanceof Error ? err.message : String(err);
+    throw new DependencyError(name, `${name} failed: ${detail}`, { cause: err });
+  }
+}
+
+export function dependencyUnavailable(what: string, cause?: unknown): ApiError {
+  return new ApiError('dependency_failed', `${what} is temporarily unavailable; retry shortly.`, {
+    cause,
+  });
+}
+
 export function toErrorBody(err: ApiError, traceId: string): ErrorBody {
-  const body: ErrorBody = { error: { code: err.code, message: err.message, traceId } };
+  const body: ErrorBody = { error: { code: httpCode(err.code), message: err.message, traceId } };
   if (err.details !== undefined) body.error.details = err.details;
   return body;
 }

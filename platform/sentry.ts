@@ -1,5 +1,5 @@
 import { Toucan } from 'toucan-js';
-import { opsEnv } from './metrics/ops-env';
+import { config } from './config';
 import { VERSION } from './version';
 
 /**
@@ -30,7 +30,7 @@ export interface ErrorReport {
 
 /** Sends `report` to Sentry (through `waitUntil`); returns the event id, or null when Sentry is off. */
 export function reportError(env: Env, report: ErrorReport): string | null {
-  const { SENTRY_DSN: dsn, ENVIRONMENT: environment } = opsEnv(env);
+  const { SENTRY_DSN: dsn, ENVIRONMENT: environment } = config(env);
   if (!dsn) return null;
   try {
     const sentry = new Toucan({
@@ -73,7 +73,7 @@ export interface BackgroundSite {
  */
 export function reportBackgroundError(env: Env, error: unknown, where: BackgroundSite): string | null {
   try {
-    const { SENTRY_DSN: dsn, ENVIRONMENT: environment } = opsEnv(env);
+    const { SENTRY_DSN: dsn, ENVIRONMENT: environment } = config(env);
     if (!dsn) return null;
     // Without a waitUntil the send still starts now; a caught rejection keeps it from surfacing.
     const waitUntil = where.waitUntil ?? ((p: Promise<unknown>) => void p.catch(() => undefined));

@@ -1,5 +1,12 @@
 import { HTTPException } from 'hono/http-exception';
-import { ApiError, ERROR_STATUS, type ErrorCode, toErrorBody } from '../platform/errors';
+import {
+  ApiError,
+  DependencyError,
+  dependencyUnavailable,
+  ERROR_STATUS,
+  type ErrorCode,
+  toErrorBody,
+} from '../platform/errors';
 import { createLogger } from '../platform/logger';
 import { adminRoutes } from './admin/admin-routes';
 import { backtestsRoutes } from './backtests/backtests-routes';
@@ -102,9 +109,13 @@ export function createApp() {
   return app;
 }
 
-/** Known errors keep their code; anything else becomes a generic 500 (details only in logs). */
+/**
+ * The HTTP edge of the error boundary: domain errors keep their code, a tagged dependency failure
+ * is a 503, anything else is a bug and becomes a generic 500 (details only in logs and Sentry).
+ */
 function asApiError(err: unknown): ApiError {
   if (err instanceof ApiError) return err;
+  if (err instanceof DependencyError) return dependencyUnavailable(err.dependency, err);
   if (err instanceof HTTPException) {
     if (err.status === 400) return new ApiError('invalid_json', 'Malformed request body.');
     const code = (Object.keys(ERROR_STATUS) as ErrorCode[]).find((k) => ERROR_STATUS[k] === err.status);

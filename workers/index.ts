@@ -1,4 +1,5 @@
 import { simulatorFor } from '../durable-objects/market-simulator/client';
+import { type Config, ConfigError, config } from '../platform/config';
 import { createLogger, setLogLevel } from '../platform/logger';
 import { flushNow } from '../platform/metrics/flush';
 import { reportBackgroundError } from '../platform/sentry';
@@ -18,8 +19,8 @@ const app = createApp();
 let simulatorChecked = false;
 
 /** Starts the built-in feed once per isolate where the environment enables it (local dev). */
-function ensureSimulator(env: Env, ctx: ExecutionContext): void {
-  if (simulatorChecked || env.SIMULATOR_ENABLED !== 'true') return;
+function ensureSimulator(env: Env, cfg: Config, ctx: ExecutionContext): void {
+  if (simulatorChecked || !cfg.SIMULATOR_ENABLED) return;
   simulatorChecked = true;
   const stub = simulatorFor(env);
   ctx.waitUntil(
@@ -30,14 +31,40 @@ function ensureSimulator(env: Env, ctx: ExecutionContext): void {
   );
 }
 
+/**
+ * Parses the configuration (platform/config.ts) before any work: a wrong value fails here, loudly
+ * and with the variable's name, instead of somewhere later with a silently replaced default.
+ */
+function configured(env: Env): Config {
+  try {
+    const cfg = config(env);
+    setLogLevel(cfg.LOG_LEVEL);
+    return cfg;
+  } catch (err) {
+    if (err instanceof ConfigError)
+      createLogger({}).error('invalid configuration', { variables: err.variables, error: err.message });
+    throw err;
+  }
+}
+
 export default {
   async fetch(request, env, ctx) {
-    setLogLevel(env.LOG_LEVEL);
-    ensureSimulator(env, ctx);
+    let cfg: Config;
+    try {
+      cfg = configured(env);
+    } catch {
+      const traceId = crypto.randomUUID().replaceAll('-', '');
+      const message = 'The platform is misconfigured; the logs name the variable.';
+      return Response.json(
+        { error: { code: 'internal', message, traceId } },
+        { status: 500, headers: { 'x-trace-id': traceId } },
+      );
+    }
+    ensureSimulator(env, cfg, ctx);
     return app.fetch(request, env, ctx);
   },
   async queue(batch, env, ctx) {
-    setLogLevel(env.LOG_LEVEL);
+    configured(env);
     try {
       await dispatchQueue(batch, env, ctx);
     } finally {
@@ -45,8 +72,7 @@ export default {
     }
   },
   async scheduled(_controller, env, ctx) {
-    setLogLevel(env.LOG_LEVEL);
-    ensureSimulator(env, ctx);
+    ensureSimulator(env, configured(env), ctx);
     const log = createLogger({});
     const waitUntil = (p: Promise<unknown>) => ctx.waitUntil(p);
     const failed = (name: string) => (err: unknown) => {

@@ -1,3 +1,4 @@
+import { config } from '../platform/config';
 import { createLogger } from '../platform/logger';
 import { reportBackgroundError } from '../platform/sentry';
 import { consumeBacktests } from './backtests/backtest-consumer';
@@ -32,7 +33,7 @@ export async function dispatchQueue(
   env: Env,
   ctx: ExecutionContext,
 ): Promise<void> {
-  const consumer = CONSUMERS[baseQueueName(batch.queue, env.ENVIRONMENT)];
+  const consumer = CONSUMERS[baseQueueName(batch.queue, config(env).ENVIRONMENT)];
   if (!consumer) {
     createLogger({ queue: batch.queue }).error('no consumer for queue', { messages: batch.messages.length });
     batch.retryAll();

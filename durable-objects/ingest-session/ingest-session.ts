@@ -1,8 +1,8 @@
 import { DurableObject } from 'cloudflare:workers';
 import { z } from 'zod';
 import { hasScope, principalById, RateLimitTier } from '../../platform/auth/api-keys';
-import { isDependencyFailure } from '../../platform/d1/d1';
-import { ApiError, toErrorBody, zodIssues } from '../../platform/errors';
+import { config } from '../../platform/config';
+import { ApiError, isDependencyFailure, toErrorBody, zodIssues } from '../../platform/errors';
 import { frameTooBig } from '../../platform/frame-size';
 import { createLogger } from '../../platform/logger';
 import { reportBackgroundError } from '../../platform/sentry';
@@ -54,6 +54,11 @@ type Attachment = z.infer<typeof Attachment>;
  * stops a publisher that is already connected. Hibernation API: an idle relay costs nothing.
  */
 export class IngestSession extends DurableObject<Env> {
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    config(env); // a wrong variable fails the object loudly, naming it (platform/config.ts)
+  }
+
   /** Per socket: validated frames waiting for their turn, in arrival order. */
   readonly #queues = new Map<WebSocket, SocketQueue>();
   /** One stub per room for every socket of this key: E-order holds per stub, not across stubs. */

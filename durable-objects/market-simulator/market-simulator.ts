@@ -2,6 +2,7 @@ import { DurableObject } from 'cloudflare:workers';
 import { CATALOG } from '../../engine/market/catalog';
 import { isOpen } from '../../engine/market/sessions';
 import { TickGenerator } from '../../engine/market/tick-generator';
+import { config } from '../../platform/config';
 import { createLogger } from '../../platform/logger';
 import { reportBackgroundError } from '../../platform/sentry';
 import type { Tick } from '../../schema/contracts/ingest';
@@ -16,6 +17,11 @@ const STEP_MS = 500;
  * market continues the seeded history.
  */
 export class MarketSimulator extends DurableObject<Env> {
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    config(env); // a wrong variable fails the object loudly, naming it (platform/config.ts)
+  }
+
   #generators = new Map<string, TickGenerator>();
   #lastStep = 0;
   #log = createLogger({ object: 'MarketSimulator' });
@@ -41,7 +47,7 @@ export class MarketSimulator extends DurableObject<Env> {
   }
 
   override async alarm(): Promise<void> {
-    if ((await this.ctx.storage.get<boolean>('running')) !== true || this.env.SIMULATOR_ENABLED !== 'true')
+    if ((await this.ctx.storage.get<boolean>('running')) !== true || !config(this.env).SIMULATOR_ENABLED)
       return;
     const now = Date.now();
     // After a long sleep (laptop lid closed), do not replay hours of ticks: resume from now.
@@ -49,7 +55,7 @@ export class MarketSimulator extends DurableObject<Env> {
     this.#lastStep = now;
     try {
       await this.#ensureGenerators();
-      const alwaysOpen = this.env.SIMULATOR_ALWAYS_OPEN === 'true';
+      const alwaysOpen = config(this.env).SIMULATOR_ALWAYS_OPEN;
       await Promise.all(
         CATALOG.map(async (spec) => {
           if (!alwaysOpen && !isOpen(spec, now)) return;

@@ -1,4 +1,5 @@
 import { DurableObject } from 'cloudflare:workers';
+import { config } from '../../platform/config';
 import { createLogger } from '../../platform/logger';
 import { type IngestResult, MetricsBatch } from '../../platform/metrics/batch';
 import { MetricsStore, StoredSeries } from '../../platform/metrics/store';
@@ -15,6 +16,7 @@ export class MetricsAggregator extends DurableObject<Env> {
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
+    config(env); // a wrong variable fails the object loudly, naming it (platform/config.ts)
     const sql = ctx.storage.sql;
     sql.exec('CREATE TABLE IF NOT EXISTS series (key TEXT PRIMARY KEY, data TEXT NOT NULL)');
     sql.exec(

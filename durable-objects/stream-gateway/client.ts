@@ -1,3 +1,4 @@
+import { config } from '../../platform/config';
 import { GATEWAY_HEADERS, type StreamGateway } from './stream-gateway';
 
 /**
@@ -22,7 +23,7 @@ const fullUntil = new Map<number, number>();
  * sockets) refuses, and the next shard is tried, so load spills over onto more shards.
  */
 export async function connectToGateway(env: Env, keyId: string): Promise<Response> {
-  const base = Math.max(1, Number(env.STREAM_GATEWAY_SHARDS) || 4);
+  const base = config(env).STREAM_GATEWAY_SHARDS;
   const start = Math.floor(Math.random() * base);
   const now = Date.now();
   for (let i = start; i < MAX_GATEWAYS; i++) {

@@ -1,3 +1,5 @@
+import { ApiError, DependencyError, streamCode } from '../../platform/errors';
+import type { StreamWireCode } from '../../schema/contracts/error-codes';
 import type {
   ErrorFrame,
   SnapshotFrame,
@@ -32,3 +34,29 @@ export const subscriptionsFrame = (f: Omit<SubscriptionsFrame, 'type'>): string 
 export const snapshotFrame = (f: Omit<SnapshotFrame, 'type'>): string =>
   JSON.stringify({ type: 'snapshot', ...f });
 export const errorFrame = (f: Omit<ErrorFrame, 'type'>): string => JSON.stringify({ type: 'error', ...f });
+
+/**
+ * The WebSocket edge of the error boundary (the HTTP edge is workers/app.ts): a domain error keeps
+ * its code in the stream's vocabulary, a tagged dependency failure is `internal` with a retry hint,
+ * and anything else is a bug (`bug: true`: the caller logs it and sends it to Sentry).
+ */
+export function errorFrameFor(err: unknown): { frame: string; bug: boolean; code: StreamWireCode } {
+  if (err instanceof ApiError) {
+    const code = streamCode(err.code);
+    return { frame: errorFrame({ code, message: err.message }), bug: false, code };
+  }
+  if (err instanceof DependencyError)
+    return {
+      frame: errorFrame({
+        code: 'internal',
+        message: 'A dependency is temporarily unavailable; retry shortly.',
+      }),
+      bug: false,
+      code: 'internal',
+    };
+  return {
+    frame: errorFrame({ code: 'internal', message: 'The frame could not be handled; retry.' }),
+    bug: true,
+    code: 'internal',
+  };
+}

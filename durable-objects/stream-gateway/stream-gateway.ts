@@ -1,5 +1,6 @@
 import { DurableObject } from 'cloudflare:workers';
 import { revokedKeyIds } from '../../platform/auth/revoked-keys';
+import { config } from '../../platform/config';
 import { ApiError } from '../../platform/errors';
 import { frameTooBig } from '../../platform/frame-size';
 import { createLogger } from '../../platform/logger';
@@ -32,6 +33,7 @@ import {
   conflatedFrame,
   dataFrame,
   errorFrame,
+  errorFrameFor,
   snapshotFrame,
   subscriptionsFrame,
   welcomeFrame,
@@ -39,8 +41,6 @@ import {
 import { buildSnapshot } from './snapshot';
 import { SubscriptionStore } from './subscription-store';
 
-/** Default sockets per gateway before the Worker places new sockets on further shards. */
-export const DEFAULT_SOCKETS_PER_GATEWAY = 2_500;
 /** Internal headers set by the Worker (never taken from clients) when it hands a socket over. */
 export const GATEWAY_HEADERS = {
   keyId: 'x-stream-key-id',
@@ -87,6 +87,7 @@ export class StreamGateway extends DurableObject<Env> {
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
+    config(env); // a wrong variable fails the object loudly, naming it (platform/config.ts)
     // Named by the client module (`gateway-<n>`); the runtime hands the name back here.
     this.#name = ctx.id.name ?? '';
     this.#subs = new SubscriptionStore(ctx.storage.sql);
@@ -104,7 +105,7 @@ export class StreamGateway extends DurableObject<Env> {
     if (request.headers.get('upgrade')?.toLowerCase() !== 'websocket')
       return new Response('Expected a WebSocket upgrade.', { status: 426 });
     this.#index();
-    const capacity = Number(this.env.STREAM_SOCKETS_PER_GATEWAY) || DEFAULT_SOCKETS_PER_GATEWAY;
+    const capacity = config(this.env).STREAM_SOCKETS_PER_GATEWAY;
     if (this.ctx.getWebSockets().length >= capacity)
       return new Response(null, { status: 503, headers: { [GATEWAY_HEADERS.full]: '1' } });
     const pair = new WebSocketPair();
@@ -183,17 +184,18 @@ export class StreamGateway extends DurableObject<Env> {
     try {
       await this.#onMessage(conn, message);
     } catch (err) {
-      this.#log.error('frame handling failed', {
-        conn: conn.meta.id,
-        error: err instanceof Error ? `${err.name}: ${err.message}` : String(err),
-      });
-      reportBackgroundError(this.env, err, {
-        component: 'stream-gateway',
-        name: 'webSocketMessage',
-        waitUntil: (p) => this.ctx.waitUntil(p),
-      });
-      recordWsError('internal');
-      this.#send(conn, errorFrame({ code: 'internal', message: 'The frame could not be handled; retry.' }));
+      const answer = errorFrameFor(err);
+      const error = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+      if (answer.bug) {
+        this.#log.error('frame handling failed', { conn: conn.meta.id, error });
+        reportBackgroundError(this.env, err, {
+          component: 'stream-gateway',
+          name: 'webSocketMessage',
+          waitUntil: (p) => this.ctx.waitUntil(p),
+        });
+      } else this.#log.warn('frame answered with an error', { conn: conn.meta.id, error });
+      recordWsError(answer.code);
+      this.#send(conn, answer.frame);
     } finally {
       this.#flush();
     }
@@ -442,7 +444,7 @@ export class StreamGateway extends DurableObject<Env> {
           await requireKnownSymbol(this.env, (p) => this.ctx.waitUntil(p), s);
           ok.push(s);
         } catch (err) {
-          if (!(err instanceof ApiError) || err.code !== 'not_found') throw err;
+          if (!(err instanceof ApiError) || err.code !== 'unknown_symbol') throw err;
           unknown.push(s);
         }
       }),

@@ -1,7 +1,7 @@
 import { type Principal, principalById } from '../../platform/auth/api-keys';
 import { hasRevocationTombstone } from '../../platform/auth/key-revocations';
 import { sha256Hex } from '../../platform/crypto';
-import { isDependencyFailure } from '../../platform/d1/d1';
+import { dependency, isDependencyFailure } from '../../platform/errors';
 import type { TicketGrant } from './stream-tickets';
 
 const TICKET_PATTERN = /^tk_([0-9a-f]{2})[A-Za-z0-9_-]{40,64}$/;
@@ -30,7 +30,8 @@ export async function issueTicket(
     scopes: principal.scopes,
     tier: principal.tier,
   };
-  await shard(env, prefix).issue(await sha256Hex(ticket), grant, expiresAt);
+  const hash = await sha256Hex(ticket);
+  await dependency('stream-tickets', () => shard(env, prefix).issue(hash, grant, expiresAt));
   return { ticket, expiresAt };
 }
 
@@ -41,7 +42,9 @@ export async function issueTicket(
 export async function redeemTicket(env: Env, ticket: string): Promise<TicketGrant | null> {
   const m = TICKET_PATTERN.exec(ticket);
   if (!m?.[1]) return null;
-  const grant = await shard(env, m[1]).redeem(await sha256Hex(ticket));
+  const hash = await sha256Hex(ticket);
+  const prefix = m[1];
+  const grant = await dependency('stream-tickets', () => shard(env, prefix).redeem(hash));
   if (!grant) return null;
   return (await keyStillActive(env, grant)) ? grant : null;
 }

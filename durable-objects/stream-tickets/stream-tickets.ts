@@ -1,5 +1,6 @@
 import { DurableObject } from 'cloudflare:workers';
 import { z } from 'zod';
+import { config } from '../../platform/config';
 import { reportBackgroundError } from '../../platform/sentry';
 
 /** What a ticket stands for: the key that asked for it (never the key itself). */
@@ -23,6 +24,7 @@ const SWEEP_MS = 60_000;
 export class StreamTickets extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
+    config(env); // a wrong variable fails the object loudly, naming it (platform/config.ts)
     ctx.storage.sql.exec(
       `CREATE TABLE IF NOT EXISTS tickets (hash TEXT PRIMARY KEY, body TEXT NOT NULL, expires_at INTEGER NOT NULL)`,
     );

@@ -3,6 +3,7 @@ import type { OhlcvRow } from '../../engine/data/bars';
 import { MinuteBarBuilder } from '../../engine/market/bar-builder';
 import { barFromTrade, type TimedBar } from '../../engine/market/bar-merge';
 import { checkTick, type TickRejection } from '../../engine/market/tick-bounds';
+import { config } from '../../platform/config';
 import { InFlightGuard, ROOM_SHED } from '../../platform/load-shed';
 import { createLogger } from '../../platform/logger';
 import { reportBackgroundError } from '../../platform/sentry';
@@ -79,6 +80,7 @@ export class SymbolRoom extends DurableObject<Env> {
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
+    config(env); // a wrong variable fails the object loudly, naming it (platform/config.ts)
     // Initialise once before any call is delivered; a failure here must surface, not be half-applied.
     ctx.blockConcurrencyWhile(async () => {
       this.#store = new RoomStore(ctx.storage.sql);

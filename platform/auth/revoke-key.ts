@@ -1,5 +1,4 @@
-import { isDependencyFailure } from '../d1/d1';
-import { ApiError } from '../errors';
+import { ApiError, isDependencyFailure } from '../errors';
 import { keyHashById, markKeyRevoked } from './api-keys';
 import { recordRevocation } from './key-revocations';
 import { forgetCopies } from './last-good-keys';

@@ -1,3 +1,5 @@
+import { ApiError, DependencyError } from '../errors';
+
 /**
  * A per-isolate circuit breaker. After `failureThreshold` consecutive failures the circuit opens
  * and calls fail fast for `openMs`; then one probe is let through (half-open) and its outcome
@@ -10,10 +12,10 @@ export interface BreakerOptions {
   openMs: number;
 }
 
-export class CircuitOpenError extends Error {
-  constructor(readonly dependency: string) {
-    super(`Circuit for ${dependency} is open`);
-    this.name = 'CircuitOpenError';
+export class CircuitOpenError extends DependencyError {
+  override readonly name = 'CircuitOpenError';
+  constructor(dependency: string) {
+    super(dependency, `Circuit for ${dependency} is open`);
   }
 }
 
@@ -52,8 +54,15 @@ export class CircuitBreaker {
       this.#onSuccess();
       return result;
     } catch (err) {
+      // The request's own outcome (404, 422…) says nothing about the dependency's health.
+      if (err instanceof ApiError) {
+        this.#onSuccess();
+        throw err;
+      }
       this.#onFailure();
-      throw err;
+      if (err instanceof DependencyError) throw err;
+      const detail = err instanceof Error ? err.message : String(err);
+      throw new DependencyError(this.name, `${this.name} failed: ${detail}`, { cause: err });
     } finally {
       if (state === 'half_open') this.#probeInFlight = false;
     }

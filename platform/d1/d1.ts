@@ -1,6 +1,5 @@
 import { type DrizzleD1Database, drizzle } from 'drizzle-orm/d1';
 import * as schema from '../../schema/tables';
-import { ApiError } from '../errors';
 import { observeD1 } from '../observe';
 import { breakerFor } from './circuit-breaker';
 import { currentFaults, InjectedFault } from './faults';
@@ -30,17 +29,4 @@ export async function withD1<T>(env: Env, op: string, fn: (db: Database) => Prom
   } finally {
     observeD1(op, performance.now() - started, ok);
   }
-}
-
-/**
- * True when a failure came from a dependency (D1, a Durable Object, an open breaker, an injected
- * fault) rather than from the request, so a cached fallback or a 503 applies. ApiErrors are the
- * request's own outcome (404, 422…) and pass through unchanged.
- */
-export function isDependencyFailure(err: unknown): boolean {
-  return err instanceof Error && !(err instanceof ApiError);
-}
-
-export function dependencyUnavailable(what: string): ApiError {
-  return new ApiError('dependency_failed', `${what} is temporarily unavailable; retry shortly.`);
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { config } from '../config';
 
 /**
  * Fault injection for chaos tests. Only active when the deployment enables it
@@ -20,7 +21,8 @@ const REFRESH_MS = 1_000;
 let cached: { config: FaultConfig | null; loadedAt: number } = { config: null, loadedAt: 0 };
 
 export function faultInjectionAllowed(env: Env): boolean {
-  return env.FAULT_INJECTION_ENABLED === 'true' && env.ENVIRONMENT !== 'production';
+  const cfg = config(env);
+  return cfg.FAULT_INJECTION_ENABLED && cfg.ENVIRONMENT !== 'production';
 }
 
 export class InjectedFault extends Error {

@@ -31,12 +31,12 @@ function knownUnknown(symbol: string): boolean {
 }
 
 function unknownSymbol(symbol: string): ApiError {
-  return new ApiError('not_found', `Unknown symbol ${symbol}.`);
+  return new ApiError('unknown_symbol', `Unknown symbol ${symbol}.`);
 }
 
 /**
  * Looks a validated symbol code up (cached in memory and KV, stale-tolerant when D1 fails);
- * throws `not_found` for an unknown one without writing anything to KV.
+ * throws `unknown_symbol` (HTTP 404 `not_found`) for an unknown one without writing anything to KV.
  */
 export async function lookupSymbol(
   env: Env,
@@ -61,12 +61,12 @@ export async function lookupSymbol(
     if (!r.value) throw unknownSymbol(symbol);
     return r;
   } catch (err) {
-    if (err instanceof ApiError && err.code === 'not_found') rememberUnknown(symbol);
+    if (err instanceof ApiError && err.code === 'unknown_symbol') rememberUnknown(symbol);
     throw err;
   }
 }
 
-/** Resolves a validated symbol code to its record or throws `not_found` (cached, stale-tolerant). */
+/** Resolves a validated symbol code to its record or throws `unknown_symbol` (cached, stale-tolerant). */
 export async function requireKnownSymbol(
   env: Env,
   waitUntil: (p: Promise<unknown>) => void,

@@ -1,4 +1,4 @@
-import { opsEnv } from './ops-env';
+import { config } from '../config';
 
 export interface RequestPoint {
   route: string;
@@ -14,7 +14,7 @@ export interface RequestPoint {
  * pattern, so sampling keeps every route represented. Absent binding: nothing happens.
  */
 export function writeRequestPoint(env: Env, p: RequestPoint): void {
-  const dataset = opsEnv(env).ANALYTICS;
+  const dataset = config(env).ANALYTICS;
   if (!dataset) return;
   try {
     dataset.writeDataPoint({

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { STREAM_ERROR_CODES } from './error-codes';
 import { SymbolCodeShape as SymbolCode } from './symbol-code';
 
 /**
@@ -160,17 +161,8 @@ export const CloseCode = {
   slowConsumer: 4009,
 } as const;
 
-export const StreamErrorCode = z.enum([
-  'bad_message',
-  'unknown_type',
-  'unknown_symbol',
-  'too_many_subscriptions',
-  'rate_limited',
-  'slow_consumer',
-  'auth_failed',
-  'message_too_big',
-  'internal',
-]);
+/** The stream's error codes: the WebSocket side of the one vocabulary (error-codes.ts). */
+export const StreamErrorCode = z.enum(STREAM_ERROR_CODES);
 export type StreamErrorCode = z.infer<typeof StreamErrorCode>;
 
 /** Subscription set: symbol → channels. */

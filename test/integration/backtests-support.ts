@@ -3,6 +3,7 @@ import { env } from 'cloudflare:workers';
 import { expect, vi } from 'vitest';
 import { randomWalkSeries } from '../../engine/backtest/random-walk';
 import { type OhlcvSeries, rowsFromSeries, seriesFromRows } from '../../engine/data/bars';
+import type { ConfigVars } from '../../platform/config';
 import { importBars } from '../../platform/market/market-data';
 import { createApp } from '../../workers/app';
 
@@ -23,7 +24,7 @@ export async function storeDaily(symbol: string, bars: number, seed: number): Pr
  * go through the real queue to the Worker's consumer.
  */
 export async function apiWith(
-  vars: Partial<Env>,
+  vars: Partial<Env> & ConfigVars,
   path: string,
   init: RequestInit & { key?: string } = {},
 ): Promise<Response> {

@@ -241,12 +241,12 @@ describe('ingest bounds', () => {
     };
     expect(ingestLimits(vars, 'AAPL')).toEqual({ maxLatenessMs: 30_000, maxClockSkewMs: 2_000, bandPct: 8 });
     expect(ingestLimits(vars, 'DOGE-USD').bandPct).toBe(25);
-    // Garbage falls back to the documented defaults instead of disabling a bound.
-    expect(ingestLimits({ INGEST_MAX_LATENESS_MS: 'x', INGEST_PRICE_BANDS: '{' }, 'AAPL')).toEqual({
-      maxLatenessMs: 60_000,
-      maxClockSkewMs: 5_000,
-      bandPct: 10,
-    });
+    // Unset values take the documented defaults; garbage fails loudly, naming each variable,
+    // instead of silently disabling or replacing a bound (platform/config.ts).
+    expect(ingestLimits({}, 'AAPL')).toEqual({ maxLatenessMs: 60_000, maxClockSkewMs: 5_000, bandPct: 10 });
+    expect(() => ingestLimits({ INGEST_MAX_LATENESS_MS: 'x', INGEST_PRICE_BANDS: '{' }, 'AAPL')).toThrow(
+      /INGEST_MAX_LATENESS_MS: .*INGEST_PRICE_BANDS: /,
+    );
   });
 });
 

@@ -1,5 +1,6 @@
 import { and, count, eq, gte, lt, or } from 'drizzle-orm';
 import { withD1 } from '../../platform/d1/d1';
+import { dependency } from '../../platform/errors';
 import { recordBacktestJob, recordQueueDepth } from '../../platform/metrics/events';
 import type { BacktestMessage } from '../../schema/contracts/backtests';
 import { backtests } from '../../schema/tables';
@@ -86,7 +87,7 @@ async function reap(env: Env, now: number): Promise<number> {
     const messages: { body: BacktestMessage }[] = resend.map((j) => ({
       body: { jobId: j.id, ...(j.traceId ? { traceId: j.traceId } : {}) },
     }));
-    await env.BACKTEST_QUEUE.sendBatch(messages);
+    await dependency('backtests-queue', () => env.BACKTEST_QUEUE.sendBatch(messages));
   }
   return resend.length;
 }

@@ -1,7 +1,8 @@
 import { BacktestInputError } from '../../engine/backtest/errors';
 import { ENGINE_VERSION } from '../../engine/backtest/version';
 import type { OhlcvSeries } from '../../engine/data/bars';
-import { ApiError } from '../../platform/errors';
+import { config } from '../../platform/config';
+import { ApiError, dependency } from '../../platform/errors';
 import { requireKnownSymbol } from '../../platform/market/symbol-guard';
 import { recordBacktestJob } from '../../platform/metrics/events';
 import type {
@@ -47,8 +48,6 @@ import {
 
 /** Trades included in an inline answer; the rest are paged at `/:id/trades`. */
 export const INLINE_TRADES = 1_000;
-const DEFAULT_INLINE_MAX_BARS = 50_000;
-const DEFAULT_MAX_BARS = 2_000_000;
 
 export interface SubmitContext {
   env: Env;
@@ -63,19 +62,14 @@ export type Submission =
   | { kind: 'completed'; body: Omit<BacktestRunResponse, 'traceId'>; replayed: boolean }
   | { kind: 'queued'; job: JobRow; replayed: boolean };
 
-function intVar(value: string | undefined, fallback: number): number {
-  const n = Number(value);
-  return Number.isInteger(n) && n > 0 ? n : fallback;
-}
-
 /** Bars at or under which a run answers inline (`INLINE_BACKTEST_MAX_BARS`). */
 export function inlineMaxBars(env: Env): number {
-  return intVar(env.INLINE_BACKTEST_MAX_BARS, DEFAULT_INLINE_MAX_BARS);
+  return config(env).INLINE_BACKTEST_MAX_BARS;
 }
 
 /** Largest run accepted at all (`BACKTEST_MAX_BARS`). */
 export function maxBars(env: Env): number {
-  return intVar(env.BACKTEST_MAX_BARS, DEFAULT_MAX_BARS);
+  return config(env).BACKTEST_MAX_BARS;
 }
 
 /**
@@ -233,7 +227,7 @@ async function answerFor(
 
 async function enqueue(env: Env, message: BacktestMessage, jobId: string): Promise<void> {
   try {
-    await env.BACKTEST_QUEUE.send(message);
+    await dependency('backtests-queue', () => env.BACKTEST_QUEUE.send(message));
   } catch (err) {
     await markEnqueueFailed(env, jobId, err instanceof Error ? err.message : String(err));
     throw new ApiError('dependency_failed', 'The backtest queue is unavailable; retry shortly.');

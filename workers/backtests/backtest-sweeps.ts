@@ -8,7 +8,7 @@ import type { OhlcvSeries } from '../../engine/data/bars';
 import { getStrategy } from '../../engine/strategies/registry';
 import { newId } from '../../platform/crypto';
 import { withD1 } from '../../platform/d1/d1';
-import { ApiError } from '../../platform/errors';
+import { ApiError, dependency } from '../../platform/errors';
 import { requireKnownSymbol } from '../../platform/market/symbol-guard';
 import { olderThan, pageOf, readPageCursor } from '../../platform/paging/newest-first-page';
 import {
@@ -132,7 +132,7 @@ export async function submitSweep(
   try {
     // sendBatch takes at most 100 messages; a sweep has at most MAX_SWEEP_GRID / 1 chunks.
     for (let i = 0; i < messages.length; i += 100)
-      await env.BACKTEST_QUEUE.sendBatch(messages.slice(i, i + 100));
+      await dependency('backtests-queue', () => env.BACKTEST_QUEUE.sendBatch(messages.slice(i, i + 100)));
   } catch (err) {
     await failSweep(env, row.id, `could not enqueue: ${err instanceof Error ? err.message : String(err)}`);
     throw new ApiError('dependency_failed', 'The backtest queue is unavailable; retry shortly.');

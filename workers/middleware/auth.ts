@@ -3,8 +3,7 @@ import { hasScope, type Principal, type Scope, touchKey, verifyKey } from '../..
 import { hasRevocationTombstone } from '../../platform/auth/key-revocations';
 import { forgetInIsolate, recallCopy, rememberConfirmed } from '../../platform/auth/last-good-keys';
 import { sha256Hex } from '../../platform/crypto';
-import { isDependencyFailure } from '../../platform/d1/d1';
-import { ApiError } from '../../platform/errors';
+import { ApiError, isDependencyFailure } from '../../platform/errors';
 import type { AppEnv } from '../app-env';
 
 export function presentedKey(headers: Headers): string | null {

@@ -1,12 +1,10 @@
 import { cors as honoCors } from 'hono/cors';
 import { createMiddleware } from 'hono/factory';
+import { config } from '../../platform/config';
 import type { AppEnv } from '../app-env';
 
 export function allowedOrigins(env: Env): string[] {
-  return (env.ALLOWED_ORIGINS ?? '')
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean);
+  return config(env).ALLOWED_ORIGINS;
 }
 
 /** CORS for the origins in `ALLOWED_ORIGINS` only; credentials travel in headers, never cookies. */

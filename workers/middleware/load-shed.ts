@@ -1,20 +1,11 @@
 import { createMiddleware } from 'hono/factory';
-import { z } from 'zod';
+import { config } from '../../platform/config';
 import { ApiError, toErrorBody } from '../../platform/errors';
 import { InFlightGuard } from '../../platform/load-shed';
 import type { AppEnv } from '../app-env';
 
 /** Seconds a shed client is asked to wait: long enough for a queue of ~100 ms to drain. */
 export const SHED_RETRY_AFTER_SECONDS = 1;
-
-/** `[vars]` of wrangler.toml; a missing or malformed value falls back to the default. */
-export const LoadShedConfig = z.object({
-  LOAD_SHED_MAX_INFLIGHT: z.coerce.number().int().min(1).max(10_000).catch(32),
-  LOAD_SHED_MAX_WAIT_MS: z.coerce.number().int().min(0).max(10_000).catch(100),
-  /** Median request duration above which the limit adapts down (0: a fixed limit). */
-  LOAD_SHED_TARGET_MS: z.coerce.number().int().min(0).max(60_000).catch(100),
-});
-export type LoadShedConfig = z.infer<typeof LoadShedConfig>;
 
 /** Liveness and scrapes must answer while the API sheds, or an overload would look like an outage. */
 function isExempt(path: string): boolean {
@@ -25,7 +16,7 @@ function isExempt(path: string): boolean {
 let guard: { key: string; guard: InFlightGuard } | null = null;
 
 function guardFor(env: Env): InFlightGuard {
-  const cfg = LoadShedConfig.parse(env);
+  const cfg = config(env);
   const key = `${cfg.LOAD_SHED_MAX_INFLIGHT}/${cfg.LOAD_SHED_MAX_WAIT_MS}/${cfg.LOAD_SHED_TARGET_MS}`;
   if (guard?.key !== key) {
     guard = {

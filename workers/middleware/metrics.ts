@@ -1,7 +1,7 @@
 import type { Context } from 'hono';
 import { createMiddleware } from 'hono/factory';
 import { matchedRoutes } from 'hono/route';
-import { ApiError } from '../../platform/errors';
+import { ApiError, DependencyError } from '../../platform/errors';
 import { writeRequestPoint } from '../../platform/metrics/analytics';
 import { recordHttpRequest } from '../../platform/metrics/events';
 import { flushSoon, installMetrics } from '../../platform/metrics/flush';
@@ -28,6 +28,8 @@ export function routePatternOf(c: Context<AppEnv>): string {
 /** Internal errors go to Sentry; expected degradations (503 from a failing dependency) do not. */
 function isReportable(err: Error | undefined, status: number): err is Error {
   if (!err || status < 500) return false;
+  // Outages (tagged dependency failures) show in the metrics and alerts; Sentry gets the bugs.
+  if (err instanceof DependencyError) return false;
   return !(err instanceof ApiError) || err.code === 'internal';
 }
 

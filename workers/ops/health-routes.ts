@@ -1,6 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { sql } from 'drizzle-orm';
 import { roomFor } from '../../durable-objects/symbol-room/client';
+import { config } from '../../platform/config';
 import { withD1 } from '../../platform/d1/d1';
 import { VERSION } from '../../platform/version';
 import { requireScope } from '../middleware/auth';
@@ -108,7 +109,7 @@ health.openapi(
       status: ok ? ('ok' as const) : ('degraded' as const),
       version: VERSION.version,
       build: VERSION.build,
-      environment: c.env.ENVIRONMENT,
+      environment: config(c.env).ENVIRONMENT,
       checks,
     };
     return ok ? c.json(body, 200) : c.json(body, 503);

@@ -1,10 +1,10 @@
 import type { Context } from 'hono';
 import { hasScope } from '../../platform/auth/api-keys';
+import { config } from '../../platform/config';
 import { sha256Hex, timingSafeEqualStrings } from '../../platform/crypto';
 import { faultInjectionAllowed } from '../../platform/d1/faults';
 import { ApiError } from '../../platform/errors';
 import { aggregator, flushNow } from '../../platform/metrics/flush';
-import { opsEnv } from '../../platform/metrics/ops-env';
 import type { AppEnv } from '../app-env';
 import { authenticate, presentedKey } from '../middleware/auth';
 import { createRouter } from '../router';
@@ -21,7 +21,7 @@ const unauthorized = () =>
 async function requireMetricsAccess(c: Context<AppEnv>): Promise<void> {
   const presented = presentedKey(c.req.raw.headers);
   if (!presented) throw unauthorized();
-  const token = opsEnv(c.env).METRICS_TOKEN;
+  const token = config(c.env).METRICS_TOKEN;
   if (token && timingSafeEqualStrings(await sha256Hex(presented), await sha256Hex(token))) return;
   const principal = await authenticate(c.env, presented, (p) => c.executionCtx.waitUntil(p));
   if (!principal) throw unauthorized();

@@ -1,7 +1,7 @@
 import { and, eq, ne } from 'drizzle-orm';
 import { Evaluation, TrainedModel } from '../../engine/agents/index';
 import { kvKey } from '../../platform/cache';
-import { dependencyUnavailable } from '../../platform/d1/d1';
+import { dependencyUnavailable } from '../../platform/errors';
 import { type PredictionHorizon, StoredModel } from '../../schema/contracts/predictions';
 import { models } from '../../schema/tables';
 import { d1OrUnavailable, type ModelHead } from './prediction-series';

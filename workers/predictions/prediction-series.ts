@@ -1,7 +1,8 @@
 import { sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { type OhlcvRow, type OhlcvSeries, seriesFromRows } from '../../engine/data/bars';
-import { type Database, dependencyUnavailable, isDependencyFailure, withD1 } from '../../platform/d1/d1';
+import { type Database, withD1 } from '../../platform/d1/d1';
+import { dependencyUnavailable, isDependencyFailure } from '../../platform/errors';
 import type { PredictionHorizon } from '../../schema/contracts/predictions';
 
 const HOUR = 3_600_000;

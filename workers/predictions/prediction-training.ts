@@ -7,7 +7,7 @@ import {
 } from '../../engine/agents/index';
 import { newId } from '../../platform/crypto';
 import { withD1 } from '../../platform/d1/d1';
-import { ApiError } from '../../platform/errors';
+import { ApiError, dependency } from '../../platform/errors';
 import { recordQueueDepth } from '../../platform/metrics/events';
 import {
   PredictionHorizon,
@@ -114,7 +114,7 @@ export async function enqueueTraining(
       .run(),
   );
   const message: TrainingMessage = { jobId, symbol, horizon, ...(traceparent ? { traceparent } : {}) };
-  await env.TRAINING_QUEUE.send(message, { contentType: 'json' });
+  await dependency('training-queue', () => env.TRAINING_QUEUE.send(message, { contentType: 'json' }));
   return true;
 }
 
