@@ -14,11 +14,14 @@ export function hex(bytes: Uint8Array): string {
 export function randomToken(bytes: number): string {
   const buf = new Uint8Array(bytes);
   crypto.getRandomValues(buf);
-  // base64url without padding: URL-safe and shorter than hex.
-  return btoa(String.fromCharCode(...buf))
-    .replaceAll('+', '-')
-    .replaceAll('/', '_')
-    .replace(/=+$/, '');
+  return base64url(buf);
+}
+
+/** base64url without padding: URL-safe and shorter than hex. */
+export function base64url(bytes: Uint8Array): string {
+  let s = '';
+  for (const b of bytes) s += String.fromCharCode(b);
+  return btoa(s).replaceAll('+', '-').replaceAll('/', '_').replace(/=+$/, '');
 }
 
 /**

@@ -1,6 +1,6 @@
 import { type Principal, principalById } from '../../platform/auth/api-keys';
 import { hasRevocationTombstone } from '../../platform/auth/key-revocations';
-import { sha256Hex } from '../../platform/crypto';
+import { base64url, sha256Hex } from '../../platform/crypto';
 import { dependency, isDependencyFailure } from '../../platform/errors';
 import type { TicketGrant } from './stream-tickets';
 
@@ -61,10 +61,4 @@ async function keyStillActive(env: Env, grant: TicketGrant): Promise<boolean> {
     if (!isDependencyFailure(err)) throw err;
     return !(await hasRevocationTombstone(env, grant.keyHash));
   }
-}
-
-function base64url(bytes: Uint8Array): string {
-  let s = '';
-  for (const b of bytes) s += String.fromCharCode(b);
-  return btoa(s).replaceAll('+', '-').replaceAll('/', '_').replace(/=+$/, '');
 }

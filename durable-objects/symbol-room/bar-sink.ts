@@ -1,10 +1,9 @@
 import { type SQL, sql } from 'drizzle-orm';
 import type { TimedBar } from '../../engine/market/bar-merge';
+import { DAY_MS } from '../../engine/stats/periods';
 import { withD1 } from '../../platform/d1/d1';
 import type { Quote } from '../../schema/contracts/market';
 import { bars, quotes } from '../../schema/tables';
-
-const DAY = 86_400_000;
 
 /**
  * How a stored bar row absorbs another version of itself (`excluded`), never losing what either
@@ -56,7 +55,7 @@ export async function flushBars(
           .onConflictDoUpdate({ target: [bars.symbol, bars.timeframe, bars.ts], set: MERGE }),
       );
     }
-    for (const day of new Set(closed.map((b) => Math.floor(b.time / DAY) * DAY))) {
+    for (const day of new Set(closed.map((b) => Math.floor(b.time / DAY_MS) * DAY_MS))) {
       statements.push(
         db
           .insert(bars)
@@ -82,7 +81,7 @@ export async function flushBars(
  * (https://sqlite.org/lang_upsert.html, "Parsing Ambiguity").
  */
 function dailyFromMinutes(symbol: string, day: number): SQL {
-  const end = day + DAY;
+  const end = day + DAY_MS;
   const minutes = sql`FROM bars WHERE symbol = ${symbol} AND timeframe = '1m' AND ts >= ${day} AND ts < ${end}`;
   return sql`SELECT ${symbol}, '1d', ${day},
       (SELECT open ${minutes} ORDER BY coalesce(first_ts, ts) ASC, ts ASC LIMIT 1),

@@ -1,7 +1,6 @@
 import type { OhlcvRow } from '../../engine/data/bars';
+import { DAY_MS } from '../../engine/stats/periods';
 import type { Quote } from '../../schema/contracts/market';
-
-const DAY = 86_400_000;
 
 /** The latest trade, quote and session statistics of one symbol. Pure: no storage, no I/O. */
 export class MarketState {
@@ -45,7 +44,7 @@ export class MarketState {
       q.lastSize = size;
     }
     // A late print from before the current day belongs to that day's bar, not to today's figures.
-    if (q.ts && Math.floor(ts / DAY) < Math.floor(q.ts / DAY)) return;
+    if (q.ts && Math.floor(ts / DAY_MS) < Math.floor(q.ts / DAY_MS)) return;
     q.ts = Math.max(q.ts, ts);
     q.dayOpen ??= price;
     q.dayHigh = q.dayHigh === null ? price : Math.max(q.dayHigh, price);
@@ -86,7 +85,7 @@ export class MarketState {
 
   private rollDay(ts: number): void {
     const q = this.quote;
-    if (q.ts && Math.floor(q.ts / DAY) !== Math.floor(ts / DAY) && ts > q.ts) {
+    if (q.ts && Math.floor(q.ts / DAY_MS) !== Math.floor(ts / DAY_MS) && ts > q.ts) {
       q.prevClose = q.last;
       q.dayOpen = null;
       q.dayHigh = null;

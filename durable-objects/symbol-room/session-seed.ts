@@ -1,9 +1,8 @@
 import { and, desc, eq } from 'drizzle-orm';
 import type { OhlcvRow } from '../../engine/data/bars';
+import { DAY_MS } from '../../engine/stats/periods';
 import { withD1 } from '../../platform/d1/d1';
 import { bars, ohlcvColumns } from '../../schema/tables';
-
-const DAY = 86_400_000;
 
 /**
  * The stored daily bars a new room starts its session figures from: today's bar (open, high,
@@ -26,7 +25,7 @@ export async function loadSessionBars(
         .limit(2)
         .all(),
     );
-    const todayStart = Math.floor(now / DAY) * DAY;
+    const todayStart = Math.floor(now / DAY_MS) * DAY_MS;
     const today = a && a.time === todayStart ? a : null;
     return { today, previous: (today ? b : a) ?? null };
   } catch {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { mulberry32 } from '../random';
 import { fitLogistic } from './logistic';
 import { sigmoid } from './math';
-import { mulberry32 } from './synthetic';
 
 function sample(n: number, seed: number): { x: Float64Array; y: Uint8Array } {
   const rand = mulberry32(seed);

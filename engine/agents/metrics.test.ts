@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { mulberry32 } from '../random';
 import { meanWithHacStdErr, scorePredictor } from './metrics';
-import { mulberry32 } from './synthetic';
 
 describe('scorePredictor', () => {
   it('computes hit rate over decided rows, Brier, log loss and coverage', () => {

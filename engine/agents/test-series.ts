@@ -1,5 +1,5 @@
 import type { OhlcvSeries } from '../data/bars';
-import { mulberry32 } from './synthetic';
+import { mulberry32 } from '../random';
 
 /** A copy of `series` whose bars after `index` are replaced by an unrelated random path. */
 export function withDifferentFuture(series: OhlcvSeries, index: number, seed: number): OhlcvSeries {

@@ -1,3 +1,4 @@
+export { mulberry32 } from '../random';
 export { Broker, type BrokerConfig, Order, pyFloorDiv, Trade } from './broker';
 export {
   BacktestOptions,
@@ -15,7 +16,7 @@ export {
 } from './contracts';
 export { type DownsampledCurve, downsampleEquity } from './downsample';
 export { BacktestInputError, type BacktestIssue } from './errors';
-export { mulberry32, type RandomWalkOptions, randomWalkSeries } from './random-walk';
+export { type RandomWalkOptions, randomWalkSeries } from './random-walk';
 export { closedTrades, compileStrategy, runBacktest } from './run-backtest';
 export { type JsonStat, openTradeToJson, resultToJson, statsToJson, tradeToJson } from './serialize';
 export { FULL_EQUITY, type SimulationInput, type SimulationResult, simulate } from './simulate';

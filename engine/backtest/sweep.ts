@@ -34,6 +34,32 @@ export interface SweepResult {
   barEvaluations: number;
 }
 
+/**
+ * Sorts sweep rows best first by `rankBy`, in place; the one ranking of inline sweeps and of queued
+ * sweeps read back from storage. A statistic that is not a finite number (NaN, ±Infinity, or the
+ * `null` they are stored as) ranks last: stored rows cannot tell those apart, so ranking them as
+ * numbers here would order an inline sweep differently from the same sweep queued. Ties keep
+ * their grid order (the sort is stable).
+ */
+export function rankSweepRows<R extends { stats: object }>(
+  rows: R[],
+  rankBy: string,
+  order: 'desc' | 'asc',
+): R[] {
+  const sign = order === 'desc' ? -1 : 1;
+  const key = (r: R): number | null => {
+    const v = (r.stats as Record<string, unknown>)[rankBy];
+    return typeof v === 'number' && Number.isFinite(v) ? v : null;
+  };
+  return rows.sort((a, b) => {
+    const x = key(a);
+    const y = key(b);
+    if (x === null) return y === null ? 0 : 1;
+    if (y === null) return -1;
+    return sign * (x - y);
+  });
+}
+
 /** Options of {@link runSweep} beyond the grid. */
 export interface SweepRunOptions extends Partial<ExecutionOptions> {
   order?: 'desc' | 'asc';
@@ -100,18 +126,7 @@ export function runSweep(
     }
     onProgress?.(k + 1, combos.length);
   });
-  const sign = order === 'desc' ? -1 : 1;
-  const key = (r: SweepRow): number => {
-    const v = r.stats[rankBy];
-    return typeof v === 'number' && !Number.isNaN(v) ? v : Number.NaN;
-  };
-  rows.sort((a, b) => {
-    const x = key(a);
-    const y = key(b);
-    if (Number.isNaN(x)) return Number.isNaN(y) ? 0 : 1;
-    if (Number.isNaN(y)) return -1;
-    return sign * (x - y);
-  });
+  rankSweepRows(rows, rankBy, order);
   return {
     strategy: strategyName,
     rankBy,

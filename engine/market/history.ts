@@ -1,10 +1,10 @@
 import type { OhlcvRow } from '../data/bars';
+import { hashSeed, mulberry32 } from '../random';
+import { DAY_MS } from '../stats/periods';
 import { type InstrumentSpec, roundToTick } from './catalog';
 import { PriceProcess } from './price-process';
-import { hashSeed, mulberry32 } from './random';
 import { isTradingDay, sessionMinutes } from './sessions';
 
-const DAY = 86_400_000;
 const MINUTE = 60_000;
 
 export interface History {
@@ -29,11 +29,11 @@ export function generateHistory(spec: InstrumentSpec, options: HistoryOptions): 
   const seed = (options.seed ?? 42) ^ hashSeed(spec.symbol);
   const rand = mulberry32(seed);
   const end = Math.floor(options.end / MINUTE) * MINUTE;
-  const todayStart = Math.floor(end / DAY) * DAY;
+  const todayStart = Math.floor(end / DAY_MS) * DAY_MS;
   const dailyDays = options.dailyDays ?? 730;
   const minuteDays = options.minuteDays ?? 30;
-  const minuteStart = todayStart - (minuteDays - 1) * DAY;
-  const firstDay = todayStart - (dailyDays - 1) * DAY;
+  const minuteStart = todayStart - (minuteDays - 1) * DAY_MS;
+  const firstDay = todayStart - (dailyDays - 1) * DAY_MS;
 
   const proc = new PriceProcess(spec.price, { annualVol: spec.annualVol }, rand);
   const daily: OhlcvRow[] = [];
@@ -41,7 +41,7 @@ export function generateHistory(spec: InstrumentSpec, options: HistoryOptions): 
   let lastClose = spec.price;
   let lastTime = firstDay;
 
-  for (let day = firstDay; day < minuteStart; day += DAY) {
+  for (let day = firstDay; day < minuteStart; day += DAY_MS) {
     const gapSeconds = (day - lastTime) / 1000;
     if (!isTradingDay(spec, day)) continue;
     const open = gapSeconds > 86_400 ? proc.step(gapSeconds - 86_400 * 0.7) : lastClose;
@@ -61,7 +61,7 @@ export function generateHistory(spec: InstrumentSpec, options: HistoryOptions): 
     lastTime = day;
   }
 
-  for (let day = minuteStart; day <= todayStart; day += DAY) {
+  for (let day = minuteStart; day <= todayStart; day += DAY_MS) {
     const mins = sessionMinutes(spec, day).filter((t) => t < end);
     if (mins.length === 0) continue;
     let dayBar: OhlcvRow | null = null;

@@ -1,4 +1,4 @@
-import { normal } from './random';
+import { normal } from '../random';
 
 const SECONDS_PER_YEAR = 365.25 * 24 * 3600;
 

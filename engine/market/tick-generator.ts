@@ -1,6 +1,6 @@
+import { hashSeed, mulberry32 } from '../random';
 import { type InstrumentSpec, roundToTick } from './catalog';
 import { PriceProcess } from './price-process';
-import { hashSeed, mulberry32 } from './random';
 
 export type SimTick =
   | { type: 'trade'; symbol: string; sourceId: string; ts: number; price: number; size: number }

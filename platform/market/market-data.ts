@@ -3,16 +3,9 @@ import type { OhlcvRow } from '../../engine/data/bars';
 import { aggregateBars } from '../../engine/market/aggregate';
 import type { Timeframe } from '../../schema/contracts/common';
 import type { Quote, SymbolInfo } from '../../schema/contracts/market';
+import { TIMEFRAME_MS } from '../../schema/contracts/timeframes';
 import { bars, ohlcvColumns, quotes, symbols } from '../../schema/tables';
 import { withD1 } from '../d1/d1';
-
-export const TIMEFRAME_MS: Record<Timeframe, number> = {
-  '1m': 60_000,
-  '5m': 300_000,
-  '15m': 900_000,
-  '1h': 3_600_000,
-  '1d': 86_400_000,
-};
 
 /** Stored timeframe a requested one is read from. */
 export function sourceTimeframe(tf: Timeframe): '1m' | '1d' {

@@ -1,5 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import { SymbolCodeShape } from './symbol-code';
+import { TIMEFRAMES } from './timeframes';
 
 /** Exchange-style tickers (symbol-code.ts), with their OpenAPI example. */
 export const SymbolCode = SymbolCodeShape.openapi({ example: 'AAPL' });
@@ -9,7 +10,7 @@ export const SymbolParam = z.object({
   symbol: SymbolCode.openapi({ param: { name: 'symbol', in: 'path' } }),
 });
 
-export const Timeframe = z.enum(['1m', '5m', '15m', '1h', '1d']).openapi({ example: '1d' });
+export const Timeframe = z.enum(TIMEFRAMES).openapi({ example: '1d' });
 export type Timeframe = z.infer<typeof Timeframe>;
 
 /** Earliest time any time field accepts: 1900-01-01T00:00:00Z (history older than any listed market). */

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { STREAM_ERROR_CODES } from './error-codes';
+import { OhlcvRowSchema } from './ohlcv';
 import { SymbolCodeShape as SymbolCode } from './symbol-code';
 
 /**
@@ -169,14 +170,7 @@ export type StreamErrorCode = z.infer<typeof StreamErrorCode>;
 export const Subscriptions = z.record(SymbolCode, z.array(Channel));
 export type Subscriptions = z.infer<typeof Subscriptions>;
 
-const Ohlcv = z.object({
-  time: z.number().int(),
-  open: z.number(),
-  high: z.number(),
-  low: z.number(),
-  close: z.number(),
-  volume: z.number(),
-});
+const Ohlcv = OhlcvRowSchema;
 
 export const WelcomeFrame = z.object({
   type: z.literal('welcome'),

@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { parseEquity, parseRun } from '../../dashboard/src/api/backtests-api';
 import { LiveBars } from '../../dashboard/src/markets/live-bars';
 import { summarise } from '../../dashboard/src/operations/platform-metrics';
-import { histogramQuantile, parseLabels, parsePrometheus } from '../../dashboard/src/operations/prometheus';
 import { eventsFromMessage, eventsFromSnapshot } from '../../dashboard/src/stream/feed-events';
+import { histogramQuantile, parseLabels, parsePrometheus } from '../../platform/metrics/prometheus-text';
 
 // The dashboard's pure logic, in Node (no browser needed).
 

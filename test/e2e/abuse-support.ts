@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import WebSocket from 'ws';
-import { parseExposition, sampleSum } from '../../platform/metrics/parse-exposition';
+import { parseExposition, sampleSum } from '../../platform/metrics/prometheus-text';
 import { baseUrl, call, demoKey } from './helpers';
 import { TestSocket } from './stream-support';
 

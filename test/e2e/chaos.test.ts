@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { constantArrivalRate, timedFetch } from '../../load-tests/node/open-model';
 import { summarize } from '../../load-tests/node/stats';
-import { parseExposition, sampleSum } from '../../platform/metrics/parse-exposition';
+import { parseExposition, sampleSum } from '../../platform/metrics/prometheus-text';
 import { baseUrl, call, demoKey } from './helpers';
 
 const SYMBOLS = ['AAPL', 'MSFT', 'NVDA', 'BTC-USD'];

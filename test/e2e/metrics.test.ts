@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { parseExposition, type Sample, sampleSum } from '../../platform/metrics/parse-exposition';
+import { parseExposition, type Sample, sampleSum } from '../../platform/metrics/prometheus-text';
 import { call, demoKey } from './helpers';
 import { publish, TestSocket } from './stream-support';
 

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseExposition, sampleSum } from '../../platform/metrics/parse-exposition';
+import { parseExposition, sampleSum } from '../../platform/metrics/prometheus-text';
 import { api, injectFaults, makeKey, seedSymbols } from './helpers';
 
 let adminKey: string;

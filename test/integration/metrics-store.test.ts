@@ -4,7 +4,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import type { MetricsBatch } from '../../platform/metrics/batch';
 import { recordHttpRequest, recordQueueDepth, recordWsConnection } from '../../platform/metrics/events';
 import { flushNow } from '../../platform/metrics/flush';
-import { parseExposition, sampleSum } from '../../platform/metrics/parse-exposition';
+import { parseExposition, sampleSum } from '../../platform/metrics/prometheus-text';
 import {
   MAX_SERIES_PER_FAMILY,
   metrics,

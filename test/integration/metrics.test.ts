@@ -1,7 +1,7 @@
 import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { parseExposition, type Sample, sampleSum } from '../../platform/metrics/parse-exposition';
+import { parseExposition, type Sample, sampleSum } from '../../platform/metrics/prometheus-text';
 import { createApp } from '../../workers/app';
 import { post } from './backtests-support';
 import { api, makeKey, seedSymbols } from './helpers';

@@ -1,7 +1,7 @@
 import { createExecutionContext } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { mulberry32 } from '../../engine/agents/synthetic';
+import { mulberry32 } from '../../engine/random';
 import { getPrediction } from '../../workers/predictions/prediction-inference';
 import { api, json, makeKey, seedSymbols } from './helpers';
 

@@ -1,7 +1,7 @@
 import { createExecutionContext, createMessageBatch, getQueueResult } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
-import { mulberry32 } from '../../engine/agents/synthetic';
+import { mulberry32 } from '../../engine/random';
 import { setFaults } from '../../platform/d1/faults';
 import { readBars } from '../../platform/market/market-data';
 import worker from '../../workers/index';

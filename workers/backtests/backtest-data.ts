@@ -3,8 +3,9 @@ import { emptySeries, type OhlcvSeries } from '../../engine/data/bars';
 import { hex, sha256Hex } from '../../platform/crypto';
 import { withD1 } from '../../platform/d1/d1';
 import { ApiError } from '../../platform/errors';
-import { readBars, sourceTimeframe, TIMEFRAME_MS } from '../../platform/market/market-data';
+import { readBars, sourceTimeframe } from '../../platform/market/market-data';
 import type { BacktestData, InlineBarsSource, StoredBarsSource } from '../../schema/contracts/backtests';
+import { TIMEFRAME_MS } from '../../schema/contracts/timeframes';
 import { bars } from '../../schema/tables';
 
 /** Source rows read per D1 query when loading a whole range. */

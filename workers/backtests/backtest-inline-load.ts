@@ -2,9 +2,10 @@ import { and, asc, desc, eq, exists, gt, gte, inArray, lt, lte, notExists, or, s
 import { alias } from 'drizzle-orm/sqlite-core';
 import { type OhlcvSeries, seriesFromRows } from '../../engine/data/bars';
 import { type Database, withD1 } from '../../platform/d1/d1';
-import { sourceTimeframe, TIMEFRAME_MS } from '../../platform/market/market-data';
+import { sourceTimeframe } from '../../platform/market/market-data';
 import { observeCache } from '../../platform/observe';
 import type { StoredBarsSource } from '../../schema/contracts/backtests';
+import { TIMEFRAME_MS } from '../../schema/contracts/timeframes';
 import { backtestResults, backtestTrades, bars, barVersions, ohlcvColumns } from '../../schema/tables';
 import { digestSeries } from './backtest-data';
 import { TRADES_PER_CHUNK } from './backtest-results';

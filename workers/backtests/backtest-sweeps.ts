@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { BacktestInputError } from '../../engine/backtest/errors';
 import { runBacktest } from '../../engine/backtest/run-backtest';
 import { statsToJson } from '../../engine/backtest/serialize';
-import { cartesian } from '../../engine/backtest/sweep';
+import { cartesian, rankSweepRows } from '../../engine/backtest/sweep';
 import type { OhlcvSeries } from '../../engine/data/bars';
 import { getStrategy } from '../../engine/strategies/registry';
 import { newId } from '../../platform/crypto';
@@ -316,18 +316,7 @@ async function viewOfRow(env: Env, row: SweepRowRecord, limit: number): Promise<
     evaluated += c.evaluated;
     skipped += c.skipped;
   }
-  const sign = req.order === 'desc' ? -1 : 1;
-  const key = (r: SweepRow) => {
-    const v = r.stats[req.rankBy];
-    return typeof v === 'number' && Number.isFinite(v) ? v : Number.NaN;
-  };
-  all.sort((a, b) => {
-    const x = key(a);
-    const y = key(b);
-    if (Number.isNaN(x)) return Number.isNaN(y) ? 0 : 1;
-    if (Number.isNaN(y)) return -1;
-    return sign * (x - y);
-  });
+  rankSweepRows(all, req.rankBy, req.order);
   return {
     ...sweepFields(row, req, { done: chunkRows.length, evaluated, skipped }),
     results: all.slice(0, limit).map((r, i) => ({ ...r, rank: i + 1 })),

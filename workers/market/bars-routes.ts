@@ -1,10 +1,11 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { cached, kvKey, wantsFresh } from '../../platform/cache';
-import { readBars, TIMEFRAME_MS } from '../../platform/market/market-data';
+import { readBars } from '../../platform/market/market-data';
 import { requireKnownSymbol } from '../../platform/market/symbol-guard';
 import { decodeCursor, encodeCursor } from '../../platform/paging/page-cursor';
 import { errorResponses, SymbolParam } from '../../schema/contracts/common';
 import { BarsPage, BarsQuery } from '../../schema/contracts/market';
+import { TIMEFRAME_MS } from '../../schema/contracts/timeframes';
 import { createRouter } from '../router';
 
 /**

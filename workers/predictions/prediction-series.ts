@@ -1,12 +1,13 @@
 import { sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { type OhlcvRow, type OhlcvSeries, seriesFromRows } from '../../engine/data/bars';
+import { DAY_MS } from '../../engine/stats/periods';
 import { type Database, withD1 } from '../../platform/d1/d1';
 import { dependencyUnavailable, isDependencyFailure } from '../../platform/errors';
+import { OhlcvRowSchema } from '../../schema/contracts/ohlcv';
 import type { PredictionHorizon } from '../../schema/contracts/predictions';
 
 const HOUR = 3_600_000;
-const DAY = 86_400_000;
 // D1 binds JS numbers as REAL, which would turn `ts / ?` into float division: inline the constant.
 const HOUR_SQL = sql.raw(String(HOUR));
 
@@ -24,7 +25,14 @@ export const HORIZON_SPEC = {
     trainBars: 1_000,
     modelTtlMs: HOUR,
   },
-  '1d': { barMs: DAY, source: '1d', horizonBars: 1, barsPerYear: 252, trainBars: 1_000, modelTtlMs: DAY },
+  '1d': {
+    barMs: DAY_MS,
+    source: '1d',
+    horizonBars: 1,
+    barsPerYear: 252,
+    trainBars: 1_000,
+    modelTtlMs: DAY_MS,
+  },
 } as const satisfies Record<
   PredictionHorizon,
   {
@@ -49,7 +57,7 @@ export const FLUSH_GRACE_MS = 10_000;
  */
 export function closedBefore(horizon: PredictionHorizon, now: number): number {
   const t = now - FLUSH_GRACE_MS;
-  return horizon === '1d' ? t - DAY + 1 : Math.floor(t / HOUR) * HOUR;
+  return horizon === '1d' ? t - DAY_MS + 1 : Math.floor(t / HOUR) * HOUR;
 }
 
 /** Open time of the newest prediction bar that can be closed at `now` (bars on the UTC grid). */
@@ -138,14 +146,7 @@ export async function predictionState(
   return { lastBar: barOf(horizon, r.last_ts), model };
 }
 
-const BarRow = z.object({
-  time: z.number().int(),
-  open: z.number(),
-  high: z.number(),
-  low: z.number(),
-  close: z.number(),
-  volume: z.number(),
-});
+const BarRow = OhlcvRowSchema;
 
 /**
  * The newest `count` prediction bars whose open time is at most `throughBar`, ascending.

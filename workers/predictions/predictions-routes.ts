@@ -14,7 +14,7 @@
 import { createRoute } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { hasScope } from '../../platform/auth/api-keys';
-import { ApiError, zodIssues } from '../../platform/errors';
+import { ApiError, httpCode, zodIssues } from '../../platform/errors';
 import { requireKnownSymbol } from '../../platform/market/symbol-guard';
 import { childSpan, formatTraceparent } from '../../platform/trace';
 import { errorResponses, SymbolCode, SymbolParam } from '../../schema/contracts/common';
@@ -199,7 +199,7 @@ async function predictOne(
       symbol: code.data,
       ok: false,
       error: {
-        code: err.code,
+        code: httpCode(err.code),
         message: err.message,
         ...(err.details !== undefined ? { details: err.details } : {}),
       },

@@ -1,18 +1,10 @@
 import type { Bar, Quote, SymbolInfo } from '../../../schema/contracts/market';
+import { TIMEFRAME_MS, TIMEFRAMES, type Timeframe } from '../../../schema/contracts/timeframes';
 import { expectArray, expectObject, isObject, num, str } from './guards';
 import type { HttpClient } from './http-client';
 
 export type { Bar, Quote, SymbolInfo };
-export type Timeframe = '1m' | '5m' | '15m' | '1h' | '1d';
-export const TIMEFRAMES: Timeframe[] = ['1m', '5m', '15m', '1h', '1d'];
-
-export const TIMEFRAME_MS: Record<Timeframe, number> = {
-  '1m': 60_000,
-  '5m': 300_000,
-  '15m': 900_000,
-  '1h': 3_600_000,
-  '1d': 86_400_000,
-};
+export { TIMEFRAME_MS, TIMEFRAMES, type Timeframe };
 
 function parseBar(v: unknown): Bar | null {
   if (!isObject(v)) return null;

@@ -1,10 +1,10 @@
+import { type Exposition, parsePrometheus } from '../../../platform/metrics/prometheus-text';
 import { ApiFailure, describeError } from '../api/api-error';
 import type { DetailedHealth, OpsApi } from '../api/ops-api';
 import { h, replace } from '../lib/dom';
 import { formatInt, formatMs, formatNumber, formatPct } from '../lib/format';
 import { showState } from '../lib/status-view';
 import { type OpsSummary, summarise } from './platform-metrics';
-import { type Exposition, parsePrometheus } from './prometheus';
 import { ERROR_RATE_SLO } from './slo';
 
 const REFRESH_MS = 5_000;

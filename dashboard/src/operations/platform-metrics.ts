@@ -1,4 +1,4 @@
-import { type Exposition, histogramQuantile, type Sample } from './prometheus';
+import { type Exposition, histogramQuantile, type Sample } from '../../../platform/metrics/prometheus-text';
 import { sloFor } from './slo';
 
 export interface RouteLatency {

@@ -1,3 +1,7 @@
+/**
+ * The one reader of the Prometheus text format (version 0.0.4): the dashboard's operations panel,
+ * the tests and the load harness read `/metrics` with it. Pure: runs in browsers, workerd and Node.
+ */
 /** One sample of the Prometheus text exposition format. */
 export interface Sample {
   name: string;
@@ -90,4 +94,16 @@ export function histogramQuantile(q: number, buckets: Array<{ le: number; count:
     prevCount = b.count;
   }
   return prevLe;
+}
+
+/** The samples of an exposition (comments and malformed lines skipped). */
+export function parseExposition(text: string): Sample[] {
+  return parsePrometheus(text).samples;
+}
+
+/** Sum of the samples named `name` whose labels include `match`. */
+export function sampleSum(samples: Sample[], name: string, match: Record<string, string> = {}): number {
+  return samples
+    .filter((s) => s.name === name && Object.entries(match).every(([k, v]) => s.labels[k] === v))
+    .reduce((a, s) => a + s.value, 0);
 }
