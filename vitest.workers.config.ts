@@ -1,4 +1,4 @@
-import { cloudflareTest, readD1Migrations } from '@cloudflare/vitest-pool-workers';
+import { cloudflareTest, readD1Migrations } from '@cloudflare/vitest-plugin';
 import { defineProject } from 'vitest/config';
 
 // Integration tests run inside workerd with the real bindings of wrangler.toml (D1 with the
@@ -34,6 +34,10 @@ export default defineProject(async () => {
       ],
       setupFiles: ['./test/integration/setup.ts'],
       testTimeout: 30_000,
+      // Vitest 5 caches transformed modules under node_modules/.vitest-cache by default; the
+      // plugin's runner inside workerd cannot read those files ("no such file or directory,
+      // readAll …/.vitest-cache/…"), so this project transforms on every run.
+      fsModuleCache: false,
     },
   };
 });

@@ -182,7 +182,7 @@ describe('backtest consumer', () => {
   });
 
   it('acks poison messages and messages for unknown jobs without retrying', async () => {
-    const batch = createMessageBatch('skippy-backtests', [
+    const batch = createMessageBatch<unknown>('skippy-backtests', [
       { id: 'p1', timestamp: new Date(), attempts: 1, body: { nonsense: true } },
       { id: 'p2', timestamp: new Date(), attempts: 1, body: 'jobId=1' },
       { id: 'p3', timestamp: new Date(), attempts: 1, body: { jobId: 'bt_missing' } },
