@@ -100,12 +100,34 @@ export function toErrorBody(err: ApiError, traceId: string): ErrorBody {
   return body;
 }
 
-/** Flattens zod issues into `[{ path, message }]` for `details`, without echoing input values. */
-export function zodIssues(
-  issues: ReadonlyArray<{ path: ReadonlyArray<PropertyKey>; message: string }>,
-): Array<{
-  path: string;
+type Issue = {
+  code?: string;
+  path: ReadonlyArray<PropertyKey>;
   message: string;
-}> {
-  return issues.slice(0, 50).map((i) => ({ path: i.path.map(String).join('.'), message: i.message }));
+  errors?: ReadonlyArray<ReadonlyArray<Issue>>;
+};
+
+/**
+ * Flattens zod issues into `[{ path, message }]` for `details`, without echoing input values; the
+ * one formatting of validation failures (the router's hook, batch items, publisher frames). A
+ * union failure (strategy by name or by rules, stored or inline data) is reported through its
+ * closest branch (fewest issues) instead of a bare "Invalid input", so a bad strategy name lists
+ * the valid names.
+ */
+export function zodIssues(issues: ReadonlyArray<Issue>): Array<{ path: string; message: string }> {
+  return flatten(issues).slice(0, 50);
+}
+
+function flatten(
+  issues: ReadonlyArray<Issue>,
+  prefix: PropertyKey[] = [],
+): Array<{ path: string; message: string }> {
+  return issues.flatMap((i) => {
+    const path = [...prefix, ...i.path];
+    if (i.code === 'invalid_union' && i.errors && i.errors.length > 0) {
+      const best = [...i.errors].sort((a, b) => a.length - b.length)[0] ?? [];
+      if (best.length > 0) return flatten(best, path);
+    }
+    return [{ path: path.map(String).join('.'), message: i.message }];
+  });
 }

@@ -5,7 +5,12 @@ import { withD1 } from '../../platform/d1/d1';
 import { ApiError } from '../../platform/errors';
 import { recordBacktestJob } from '../../platform/metrics/events';
 import { olderThan, pageOf, readPageCursor } from '../../platform/paging/newest-first-page';
-import { type BacktestJob, BacktestRequest, type BacktestStatus } from '../../schema/contracts/backtests';
+import {
+  type BacktestJob,
+  BacktestRequest,
+  type BacktestStatus,
+  StatsJson,
+} from '../../schema/contracts/backtests';
 import { backtestResults, backtests } from '../../schema/tables';
 import type { ResultPayload } from './backtest-results';
 import { storeResultStatements } from './backtest-results';
@@ -417,4 +422,25 @@ function strategyLabel(job: JobRow): string {
   if (!r.success) return 'unknown';
   const { strategy } = r.data;
   return 'name' in strategy && typeof strategy.name === 'string' ? strategy.name : 'rules';
+}
+
+/** A job as the API shows it, with its stored statistics once it has completed. */
+export async function jobViewWithResult(env: Env, row: JobRow): Promise<BacktestJob> {
+  const [view] = await jobViewsWithResults(env, [row]);
+  return view ?? jobView(row);
+}
+
+/** Jobs as the API shows them: one D1 read for the result heads of all completed ones. */
+export async function jobViewsWithResults(env: Env, rows: JobRow[]): Promise<BacktestJob[]> {
+  const heads = await resultHeads(
+    env,
+    rows.filter((r) => r.status === 'completed').map((r) => r.contentHash),
+  );
+  return rows.map((r) => {
+    const head = heads.get(r.contentHash);
+    if (!head) return jobView(r);
+    const stats = StatsJson.safeParse(JSON.parse(head.stats));
+    if (!stats.success) throw new ApiError('internal', 'Stored statistics are unreadable.');
+    return jobView(r, { stats: stats.data, tradeCount: head.tradeCount });
+  });
 }

@@ -12,7 +12,6 @@ import {
   JobList,
   ListQuery,
   PageQuery,
-  StatsJson,
   SweepIdParam,
   SweepList,
   SweepRequest,
@@ -23,7 +22,16 @@ import {
 import { errorResponses } from '../../schema/contracts/common';
 import type { AppEnv } from '../app-env';
 import { createRouter } from '../router';
-import { cancelJob, type JobRow, jobView, listJobs, requireJob, resultHeads } from './backtest-jobs';
+import {
+  cancelJob,
+  type JobRow,
+  jobView,
+  jobViewsWithResults,
+  jobViewWithResult,
+  listJobs,
+  requireJob,
+  resultHeads,
+} from './backtest-jobs';
 import { equityForChart, readResult, readTrades } from './backtest-results';
 import { type SubmitContext, submitBacktest } from './backtest-submit';
 import { cancelSweep, listSweeps, submitSweep, sweepView } from './backtest-sweeps';
@@ -36,42 +44,6 @@ const IdempotencyHeaders = z.object({
     .openapi({ description: 'Makes a retried submission return the same job (per API key).' }),
 });
 
-type Issue = {
-  code?: string;
-  path: ReadonlyArray<PropertyKey>;
-  message: string;
-  errors?: ReadonlyArray<ReadonlyArray<Issue>>;
-};
-
-/**
- * Flattens zod issues for `details`. A union failure (strategy by name or by rules, stored or
- * inline data) is reported through its closest branch (fewest issues) instead of a bare
- * "Invalid input", so a bad strategy name lists the valid names.
- */
-function flatten(
-  issues: ReadonlyArray<Issue>,
-  prefix: PropertyKey[] = [],
-): Array<{ path: string; message: string }> {
-  return issues.flatMap((i) => {
-    const path = [...prefix, ...i.path];
-    if (i.code === 'invalid_union' && i.errors && i.errors.length > 0) {
-      const best = [...i.errors].sort((a, b) => a.length - b.length)[0] ?? [];
-      if (best.length > 0) return flatten(best, path);
-    }
-    return [{ path: path.map(String).join('.'), message: i.message }];
-  });
-}
-
-const validationHook = (result: { success: boolean; target: string; error?: unknown }): undefined => {
-  if (!result.success) {
-    const issues = result.error instanceof z.ZodError ? result.error.issues : [];
-    throw new ApiError('validation_failed', `Invalid ${result.target}.`, {
-      details: flatten(issues).slice(0, 50),
-    });
-  }
-  return undefined;
-};
-
 /** A trades cursor's position: the index of the next trade. */
 const TradeOffset = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
 
@@ -81,25 +53,6 @@ function principalOf(c: Context<AppEnv>) {
   const p = c.get('principal');
   if (!p) throw new ApiError('unauthorized', 'An API key is required.');
   return p;
-}
-
-async function viewOf(env: Env, row: JobRow): Promise<BacktestJob> {
-  const [view] = await viewsOf(env, [row]);
-  return view ?? jobView(row);
-}
-
-async function viewsOf(env: Env, rows: JobRow[]): Promise<BacktestJob[]> {
-  const heads = await resultHeads(
-    env,
-    rows.filter((r) => r.status === 'completed').map((r) => r.contentHash),
-  );
-  return rows.map((r) => {
-    const head = heads.get(r.contentHash);
-    if (!head) return jobView(r);
-    const stats = StatsJson.safeParse(JSON.parse(head.stats));
-    if (!stats.success) throw new ApiError('internal', 'Stored statistics are unreadable.');
-    return jobView(r, { stats: stats.data, tradeCount: head.tradeCount });
-  });
 }
 
 export const backtestsRoutes = createRouter()
@@ -139,7 +92,6 @@ export const backtestsRoutes = createRouter()
       if (!created) headers['idempotent-replayed'] = 'true';
       return c.json(view, 202, headers);
     },
-    validationHook,
   )
   // `/sweeps` routes are registered before `/{id}`: Hono matches in registration order, and
   // `GET /sweeps` would otherwise reach `GET /{id}` (and answer 400 for the id "sweeps").
@@ -161,7 +113,6 @@ export const backtestsRoutes = createRouter()
       const { limit, cursor } = c.req.valid('query');
       return c.json(await listSweeps(c.env, keyId, limit, cursor), 200);
     },
-    validationHook,
   )
   .openapi(
     createRoute({
@@ -182,7 +133,6 @@ export const backtestsRoutes = createRouter()
       const { limit } = c.req.valid('query');
       return c.json(await sweepView(c.env, keyId, id, limit), 200);
     },
-    validationHook,
   )
   .openapi(
     createRoute({
@@ -207,7 +157,6 @@ export const backtestsRoutes = createRouter()
       const { limit } = c.req.valid('query');
       return c.json(await cancelSweep(c.env, keyId, id, limit), 200);
     },
-    validationHook,
   )
   .openapi(
     createRoute({
@@ -249,12 +198,11 @@ export const backtestsRoutes = createRouter()
           ...replay,
         });
       }
-      return c.json({ job: await viewOf(c.env, s.job) }, 202, {
+      return c.json({ job: await jobViewWithResult(c.env, s.job) }, 202, {
         location: `/api/v1/backtests/${s.job.id}`,
         ...replay,
       });
     },
-    validationHook,
   )
   .openapi(
     createRoute({
@@ -273,9 +221,8 @@ export const backtestsRoutes = createRouter()
       const { keyId } = principalOf(c);
       const { limit, cursor } = c.req.valid('query');
       const page = await listJobs(c.env, keyId, limit, cursor);
-      return c.json({ data: await viewsOf(c.env, page.rows), nextCursor: page.nextCursor }, 200);
+      return c.json({ data: await jobViewsWithResults(c.env, page.rows), nextCursor: page.nextCursor }, 200);
     },
-    validationHook,
   )
   .openapi(
     createRoute({
@@ -293,9 +240,8 @@ export const backtestsRoutes = createRouter()
     async (c) => {
       const { keyId } = principalOf(c);
       const job = await requireJob(c.env, keyId, c.req.valid('param').id);
-      return c.json({ job: await viewOf(c.env, job) }, 200);
+      return c.json({ job: await jobViewWithResult(c.env, job) }, 200);
     },
-    validationHook,
   )
   .openapi(
     createRoute({
@@ -322,7 +268,6 @@ export const backtestsRoutes = createRouter()
       const next = offset + data.length < total ? encodeCursor(scope, offset + data.length) : null;
       return c.json({ data, total, nextCursor: next }, 200);
     },
-    validationHook,
   )
   .openapi(
     createRoute({
@@ -345,7 +290,6 @@ export const backtestsRoutes = createRouter()
       const equity = equityForChart(stored.equity, c.req.valid('query').points);
       return c.json({ id: job.id, points: equity.t.length, equity }, 200);
     },
-    validationHook,
   )
   .openapi(
     createRoute({
@@ -365,7 +309,6 @@ export const backtestsRoutes = createRouter()
       const job = await cancelJob(c.env, keyId, c.req.valid('param').id);
       return c.json({ job: jobView(job) }, 200);
     },
-    validationHook,
   );
 
 async function requireCompleted(env: Env, keyId: string, id: string): Promise<JobRow> {
