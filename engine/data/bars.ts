@@ -39,18 +39,20 @@ export function emptySeries(n: number): OhlcvSeries {
   };
 }
 
+/** Writes one row into a series at index `i` (which must be within its capacity). */
+export function setRow(s: OhlcvSeries, i: number, r: OhlcvRow): void {
+  s.time[i] = r.time;
+  s.open[i] = r.open;
+  s.high[i] = r.high;
+  s.low[i] = r.low;
+  s.close[i] = r.close;
+  s.volume[i] = r.volume;
+}
+
 export function seriesFromRows(rows: readonly OhlcvRow[]): OhlcvSeries {
   const n = rows.length;
   const s = emptySeries(n);
-  for (let i = 0; i < n; i++) {
-    const r = rows[i]!;
-    s.time[i] = r.time;
-    s.open[i] = r.open;
-    s.high[i] = r.high;
-    s.low[i] = r.low;
-    s.close[i] = r.close;
-    s.volume[i] = r.volume;
-  }
+  for (let i = 0; i < n; i++) setRow(s, i, rows[i]!);
   return s;
 }
 

@@ -1,5 +1,5 @@
 import { and, eq, gte, lte, sql } from 'drizzle-orm';
-import { emptySeries, type OhlcvSeries } from '../../engine/data/bars';
+import { emptySeries, type OhlcvSeries, setRow } from '../../engine/data/bars';
 import { hex, sha256Hex } from '../../platform/crypto';
 import { withD1 } from '../../platform/d1/d1';
 import { ApiError } from '../../platform/errors';
@@ -162,12 +162,7 @@ export async function loadStoredSeries(
         cap *= 2;
         s = grow(s, cap, n);
       }
-      s.time[n] = r.time;
-      s.open[n] = r.open;
-      s.high[n] = r.high;
-      s.low[n] = r.low;
-      s.close[n] = r.close;
-      s.volume[n] = r.volume;
+      setRow(s, n, r);
       n++;
     }
     const last = page.rows.at(-1);

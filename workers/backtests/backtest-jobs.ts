@@ -18,6 +18,17 @@ import { storeResultStatements } from './backtest-results';
 /** How long a consumer holds a job; renewed while it loads pages, taken over once expired. */
 export const LEASE_MS = 120_000;
 
+/** A job a consumer may take: still queued, or running under a lease that has expired. */
+function takeable(id: string, now: number) {
+  return and(
+    eq(backtests.id, id),
+    or(
+      eq(backtests.status, 'queued'),
+      and(eq(backtests.status, 'running'), or(isNull(backtests.leaseUntil), lt(backtests.leaseUntil, now))),
+    ),
+  );
+}
+
 export type JobRow = typeof backtests.$inferSelect;
 
 /** A job to create: the canonical request JSON, its content hash and what is known of the data. */
@@ -207,18 +218,7 @@ export async function leaseJob(env: Env, id: string, now: number): Promise<Lease
         startedAt: sql`coalesce(${backtests.startedAt}, ${now})`,
         updatedAt: now,
       })
-      .where(
-        and(
-          eq(backtests.id, id),
-          or(
-            eq(backtests.status, 'queued'),
-            and(
-              eq(backtests.status, 'running'),
-              or(isNull(backtests.leaseUntil), lt(backtests.leaseUntil, now)),
-            ),
-          ),
-        ),
-      )
+      .where(takeable(id, now))
       .returning()
       .all(),
   );
@@ -330,18 +330,7 @@ export async function failDeadLettered(env: Env, id: string, now: number): Promi
         updatedAt: now,
         completedAt: now,
       })
-      .where(
-        and(
-          eq(backtests.id, id),
-          or(
-            eq(backtests.status, 'queued'),
-            and(
-              eq(backtests.status, 'running'),
-              or(isNull(backtests.leaseUntil), lt(backtests.leaseUntil, now)),
-            ),
-          ),
-        ),
-      )
+      .where(takeable(id, now))
       .returning()
       .all(),
   );
