@@ -84,7 +84,9 @@ export class SymbolRoom extends DurableObject<Env> {
     // Initialise once before any call is delivered; a failure here must surface, not be half-applied.
     ctx.blockConcurrencyWhile(async () => {
       this.#store = new RoomStore(ctx.storage.sql);
-      this.#symbol = this.#store.getMeta('symbol');
+      // The room is named by its symbol (client.ts); the runtime hands the name back in ctx.id.name.
+      // The stored copy covers rooms created before names were available there.
+      this.#symbol = ctx.id.name ?? this.#store.getMeta('symbol');
       this.#seq = Number(this.#store.getMeta('seq') ?? 0);
       const savedQuote = this.#store.getMeta('quote');
       const quote = savedQuote ? Quote.safeParse(JSON.parse(savedQuote)) : null;
