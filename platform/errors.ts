@@ -88,6 +88,20 @@ export async function dependency<T>(name: string, fn: () => Promise<T>): Promise
   }
 }
 
+const DEPENDENCY_NAMES: Record<string, string> = {
+  d1: 'The database',
+  kv: 'The cache',
+  'symbol-room': 'The live market data',
+  'stream-tickets': 'Stream tickets',
+  'backtests-queue': 'The backtests queue',
+  'training-queue': 'The training queue',
+};
+
+/** A client-facing name for a dependency tag (`d1` → "The database"). */
+export function dependencyName(tag: string): string {
+  return DEPENDENCY_NAMES[tag] ?? `The ${tag} service`;
+}
+
 export function dependencyUnavailable(what: string, cause?: unknown): ApiError {
   return new ApiError('dependency_failed', `${what} is temporarily unavailable; retry shortly.`, {
     cause,

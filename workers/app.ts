@@ -2,6 +2,7 @@ import { HTTPException } from 'hono/http-exception';
 import {
   ApiError,
   DependencyError,
+  dependencyName,
   dependencyUnavailable,
   ERROR_STATUS,
   type ErrorCode,
@@ -115,7 +116,7 @@ export function createApp() {
  */
 function asApiError(err: unknown): ApiError {
   if (err instanceof ApiError) return err;
-  if (err instanceof DependencyError) return dependencyUnavailable(err.dependency, err);
+  if (err instanceof DependencyError) return dependencyUnavailable(dependencyName(err.dependency), err);
   if (err instanceof HTTPException) {
     if (err.status === 400) return new ApiError('invalid_json', 'Malformed request body.');
     const code = (Object.keys(ERROR_STATUS) as ErrorCode[]).find((k) => ERROR_STATUS[k] === err.status);
