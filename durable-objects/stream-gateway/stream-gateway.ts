@@ -1,7 +1,7 @@
 import { DurableObject } from 'cloudflare:workers';
 import { revokedKeyIds } from '../../platform/auth/revoked-keys';
 import { config } from '../../platform/config';
-import { ApiError } from '../../platform/errors';
+import { ApiError, isDependencyFailure } from '../../platform/errors';
 import { frameTooBig } from '../../platform/frame-size';
 import { createLogger } from '../../platform/logger';
 import { requireKnownSymbol } from '../../platform/market/symbol-guard';
@@ -243,6 +243,8 @@ export class StreamGateway extends DurableObject<Env> {
     try {
       revoked = await revokedKeyIds(this.env, [...byKey.keys()]);
     } catch (err) {
+      // A bug surfaces (the alarm reports it); an outage leaves the sockets open until the next alarm.
+      if (!isDependencyFailure(err)) throw err;
       // D1 down or its breaker open: the sockets stay open and the next alarm asks again.
       this.#log.warn('key re-check unavailable', { error: err instanceof Error ? err.message : String(err) });
       return;
