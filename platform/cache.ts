@@ -17,6 +17,7 @@ export const kvKey = {
   prediction: (symbol: string, horizon: string, barTime: number) => `v1:pred:${symbol}:${horizon}:${barTime}`,
   model: (symbol: string, horizon: string) => `v1:model:${symbol}:${horizon}`,
   evaluation: (symbol: string, horizon: string) => `v1:eval:${symbol}:${horizon}`,
+  flags: () => 'v1:flags',
 } as const;
 
 interface Entry<T> {

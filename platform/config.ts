@@ -33,6 +33,24 @@ const PriceBands = z
   })
   .pipe(z.record(z.string(), z.number().positive().max(10_000)));
 
+/**
+ * Per-environment flag defaults, JSON: `{"backtests.strategy.prediction": "on"}` serves that
+ * variant to every key while no state is stored for the flag (platform/flags/catalog.ts).
+ */
+const FlagDefaults = z
+  .string()
+  .default('')
+  .transform((s, ctx) => {
+    if (s.trim() === '') return {};
+    try {
+      return JSON.parse(s) as unknown;
+    } catch {
+      ctx.addIssue({ code: 'custom', message: 'expected a JSON object such as {"backtests.sweeps": "on"}' });
+      return z.NEVER;
+    }
+  })
+  .pipe(z.record(z.string().max(64), z.string().max(32)));
+
 /** What we use of an Analytics Engine dataset (declared here so Node tooling can parse configs too). */
 interface AnalyticsDataset {
   writeDataPoint(point: { blobs?: string[]; doubles?: number[]; indexes?: string[] }): void;
@@ -83,6 +101,10 @@ export const Config = z.object({
   LOAD_SHED_MAX_WAIT_MS: int(0, 10_000, 100),
   /** Median request duration above which the limit adapts down (0: a fixed limit). */
   LOAD_SHED_TARGET_MS: int(0, 60_000, 100),
+  /** Feature flag defaults of this environment (variant per flag key); stored flag state wins. */
+  FLAG_DEFAULTS: FlagDefaults,
+  /** How old an isolate's copy of the flag set may get before it is re-read from D1 (ms). */
+  FLAGS_REFRESH_MS: int(250, 600_000, 5_000),
   /** Secret: bearer token for Prometheus scrapes of `/metrics`, at least 16 characters. */
   METRICS_TOKEN: secret(z.string().min(16)),
   /** Secret: Sentry DSN; errors are reported only when set. */

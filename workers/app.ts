@@ -10,7 +10,9 @@ import {
 } from '../platform/errors';
 import { createLogger } from '../platform/logger';
 import { adminRoutes } from './admin/admin-routes';
+import { flagsAdminRoutes } from './admin/flags-admin-routes';
 import { backtestsRoutes } from './backtests/backtests-routes';
+import { flagsRoutes } from './flags/flags-routes';
 import { barsRoutes } from './market/bars-routes';
 import { ingestRoutes, MAX_CSV_BYTES } from './market/ingest-routes';
 import { quotesRoutes } from './market/quotes-routes';
@@ -71,6 +73,7 @@ export function createApp() {
   app.use('/api/v1/backtests/*', requireScope('trade'), rateLimit());
   // The stream itself authenticates inside its handler (header or single-use ticket).
   app.use('/api/v1/stream/ticket', requireScope('read'), rateLimit());
+  app.use('/api/v1/flags', requireScope('read'), rateLimit());
   // After auth and rate limiting, before every validator: deep JSON must never reach a recursion.
   app.use('/api/*', jsonDepthLimit());
 
@@ -84,6 +87,8 @@ export function createApp() {
   app.route('/api/v1/stream', streamRoutes);
   app.route('/api/v1/admin/rooms', streamAdminRoutes);
   app.route('/api/v1/admin/debug', debugRoutes);
+  app.route('/api/v1/admin/flags', flagsAdminRoutes);
+  app.route('/api/v1/flags', flagsRoutes);
 
   app.notFound((c) => {
     const traceId = c.get('traceId') ?? 'unknown';

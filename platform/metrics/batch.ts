@@ -14,6 +14,8 @@ const MAX_ENTRIES = 20_000;
 export const MetricsBatch = z.object({
   source: z.string().min(1).max(64),
   seq: z.number().int().positive(),
+  /** The source's Worker version id: every series it reports is labelled `version` with it. */
+  version: z.string().min(1).max(64).optional(),
   counters: z.array(z.object({ n: z.string().max(80), l: LabelValues, v: Count })).max(MAX_ENTRIES),
   histograms: z
     .array(

@@ -1,6 +1,7 @@
 import { allBreakers, type BreakerState } from '../d1/circuit-breaker';
 import { createLogger } from '../logger';
 import { setObserver } from '../observe';
+import { workerVersion } from '../worker-version';
 import type { MetricsBatch } from './batch';
 import { recordCache, recordD1 } from './events';
 import { metrics, pendingObservations, takeBatch } from './recorder';
@@ -73,7 +74,7 @@ async function flush(env: Env): Promise<void> {
   try {
     if (unacked) await send(env, unacked);
     collectBreakers();
-    const batch = takeBatch(sourceId(), nextSeq);
+    const batch = takeBatch(sourceId(), nextSeq, workerVersion(env).id);
     if (batch) {
       nextSeq++;
       unacked = batch;

@@ -139,11 +139,12 @@ export function pendingObservations(): number {
  * Moves everything recorded so far into a batch (deltas for counters and histograms, current
  * values for gauges) and starts afresh. Returns null when there is nothing to send.
  */
-export function takeBatch(source: string, seq: number): MetricsBatch | null {
+export function takeBatch(source: string, seq: number, version?: string): MetricsBatch | null {
   if (counters.size === 0 && histograms.size === 0 && gauges.size === 0) return null;
   const batch: MetricsBatch = {
     source,
     seq,
+    ...(version === undefined ? {} : { version }),
     counters: [...counters.values()],
     histograms: [...histograms.values()],
     gauges: [...gauges.values()],

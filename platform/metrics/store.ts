@@ -21,6 +21,8 @@ export const StoredSeries = z.object({
   b: z.array(z.number()).optional(),
   s: z.number().optional(),
   c: z.number().optional(),
+  /** The Worker version that reported it (rendered as the `version` label); absent for old rows. */
+  ver: z.string().optional(),
 });
 export type StoredSeries = z.infer<typeof StoredSeries>;
 
@@ -36,12 +38,21 @@ export interface ApplyOutcome {
   changed: string[];
 }
 
-const keyOf = (n: string, l: readonly string[]) => `${n}\u001f${l.join('\u001f')}`;
+const keyOf = (n: string, l: readonly string[], ver?: string) =>
+  `${n}\u001f${l.join('\u001f')}${ver === undefined ? '' : `\u001e${ver}`}`;
+
+/** Label names and values of a series, with `version` last when the series has one. */
+function withVersion(names: readonly string[], values: readonly string[], ver: string | undefined) {
+  return ver === undefined ? { names, values } : { names: [...names, 'version'], values: [...values, ver] };
+}
 
 export class MetricsStore {
   readonly series = new Map<string, StoredSeries>();
   readonly sources = new Map<string, { seq: number; at: number }>();
-  readonly #gauges = new Map<string, { n: FamilyName; l: string[]; by: Map<string, GaugeReport> }>();
+  readonly #gauges = new Map<
+    string,
+    { n: FamilyName; l: string[]; ver: string | undefined; by: Map<string, GaugeReport> }
+  >();
   readonly #perFamily = new Map<string, number>();
   #dropped = 0;
   #batches = 0;
@@ -63,8 +74,9 @@ export class MetricsStore {
     const prev = this.sources.get(batch.source);
     if (prev && batch.seq <= prev.seq) return { applied: false, changed: [] };
     const changed = new Set<string>();
+    const ver = batch.version;
     for (const c of batch.counters) {
-      const s = this.#slot(c.n, c.l, 'counter');
+      const s = this.#slot(c.n, c.l, 'counter', ver);
       if (!s) continue;
       s.series.v = (s.series.v ?? 0) + c.v;
       changed.add(s.key);
@@ -72,7 +84,7 @@ export class MetricsStore {
     for (const h of batch.histograms) {
       if (!isFamilyName(h.n) || h.b.length !== (familyDef(h.n).buckets?.length ?? 0) + 1) continue;
       const width = h.b.length;
-      const s = this.#slot(h.n, h.l, 'histogram');
+      const s = this.#slot(h.n, h.l, 'histogram', ver);
       if (!s) continue;
       const b = s.series.b ?? new Array<number>(width).fill(0);
       s.series.b = b.map((x, i) => x + (h.b[i] ?? 0));
@@ -82,10 +94,10 @@ export class MetricsStore {
     }
     for (const g of batch.gauges) {
       if (!this.#valid(g.n, g.l, 'gauge') || !isFamilyName(g.n)) continue;
-      const key = keyOf(g.n, g.l);
+      const key = keyOf(g.n, g.l, ver);
       let entry = this.#gauges.get(key);
       if (!entry) {
-        entry = { n: g.n, l: g.l, by: new Map() };
+        entry = { n: g.n, l: g.l, ver, by: new Map() };
         this.#gauges.set(key, entry);
       }
       entry.by.set(batch.source, { v: g.v, t: g.t, at: now });
@@ -104,9 +116,14 @@ export class MetricsStore {
     return isFamilyName(n) && familyDef(n).type === type && familyDef(n).labels.length === l.length;
   }
 
-  #slot(n: string, l: string[], type: FamilyDef['type']): { key: string; series: StoredSeries } | null {
+  #slot(
+    n: string,
+    l: string[],
+    type: FamilyDef['type'],
+    ver: string | undefined,
+  ): { key: string; series: StoredSeries } | null {
     if (!this.#valid(n, l, type)) return null;
-    const key = keyOf(n, l);
+    const key = keyOf(n, l, ver);
     let series = this.series.get(key);
     if (!series) {
       const count = this.#perFamily.get(n) ?? 0;
@@ -115,7 +132,7 @@ export class MetricsStore {
         return null;
       }
       this.#perFamily.set(n, count + 1);
-      series = { n, l };
+      series = ver === undefined ? { n, l } : { n, l, ver };
       this.series.set(key, series);
     }
     return { key, series };
@@ -139,15 +156,17 @@ export class MetricsStore {
         for (const g of this.#gauges.values()) {
           if (g.n !== name) continue;
           const value = combine(def, g.by, now);
-          if (value !== null) out.push(`${name}${fmtLabels(labels, g.l)} ${fmt(value)}`);
+          const v = withVersion(labels, g.l, g.ver);
+          if (value !== null) out.push(`${name}${fmtLabels(v.names, v.values)} ${fmt(value)}`);
         }
         continue;
       }
       const list = byFamily.get(name) ?? [];
       if (list.length === 0 && labels.length === 0 && def.type === 'counter') out.push(`${name} 0`);
       for (const s of list) {
+        const v = withVersion(labels, s.l, s.ver);
         if (def.type === 'counter') {
-          out.push(`${name}${fmtLabels(labels, s.l)} ${fmt(s.v ?? 0)}`);
+          out.push(`${name}${fmtLabels(v.names, v.values)} ${fmt(s.v ?? 0)}`);
           continue;
         }
         let cumulative = 0;
@@ -155,14 +174,21 @@ export class MetricsStore {
         const b = s.b ?? [];
         bounds.forEach((le, i) => {
           cumulative += b[i] ?? 0;
-          out.push(`${name}_bucket${fmtLabels([...labels, 'le'], [...s.l, fmt(le)])} ${fmt(cumulative)}`);
+          out.push(
+            `${name}_bucket${fmtLabels([...v.names, 'le'], [...v.values, fmt(le)])} ${fmt(cumulative)}`,
+          );
         });
-        out.push(`${name}_bucket${fmtLabels([...labels, 'le'], [...s.l, '+Inf'])} ${fmt(s.c ?? 0)}`);
-        out.push(`${name}_sum${fmtLabels(labels, s.l)} ${fmt(s.s ?? 0)}`);
-        out.push(`${name}_count${fmtLabels(labels, s.l)} ${fmt(s.c ?? 0)}`);
+        out.push(`${name}_bucket${fmtLabels([...v.names, 'le'], [...v.values, '+Inf'])} ${fmt(s.c ?? 0)}`);
+        out.push(`${name}_sum${fmtLabels(v.names, v.values)} ${fmt(s.s ?? 0)}`);
+        out.push(`${name}_count${fmtLabels(v.names, v.values)} ${fmt(s.c ?? 0)}`);
       }
     }
-    const total = (n: string) => this.series.get(keyOf(n, []))?.v ?? 0;
+    // Summed over versions: during a rollout each version reports its own share.
+    const total = (n: string) => {
+      let sum = 0;
+      for (const s of this.series.values()) if (s.n === n) sum += s.v ?? 0;
+      return sum;
+    };
     const active = Math.max(
       0,
       total('skippy_ws_connections_opened_total') - total('skippy_ws_connections_closed_total'),

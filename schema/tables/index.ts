@@ -1,4 +1,5 @@
 export * from './auth';
 export * from './backtests';
+export * from './flags';
 export * from './market';
 export * from './models';

@@ -127,8 +127,11 @@ describe('metrics after traffic', () => {
       expect(r === 'unmatched' || r === '/metrics' || r?.startsWith('/api/')).toBe(true);
       expect(r).not.toMatch(/ZZZZ9|AAPL|1234567/);
     }
-    for (const s of requests)
-      expect(Object.keys(s.labels).sort()).toEqual(['method', 'route', 'status_class']);
+    // Every sample also carries the Worker version that recorded it (the release gate compares versions).
+    for (const s of requests) {
+      expect(Object.keys(s.labels).sort()).toEqual(['method', 'route', 'status_class', 'version']);
+      expect(s.labels.version).toBe(env.CF_VERSION_METADATA.id);
+    }
 
     const labels = { method: 'GET', route: '/api/v1/symbols', status_class: '2xx' };
     const buckets = samples.filter(

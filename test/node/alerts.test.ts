@@ -54,3 +54,25 @@ describe('ops/alerts.test.yml coverage', () => {
     }
   });
 });
+
+describe('runbook links', () => {
+  it('every alert links to an existing section of docs/runbook.md', async () => {
+    const { readFileSync } = await import('node:fs');
+    const rules = readFileSync(join(OPS, 'alerts.yml'), 'utf8');
+    const runbook = readFileSync(join(OPS, '../docs/runbook.md'), 'utf8');
+    const anchors = new Set(
+      [...runbook.matchAll(/^#+ (.+)$/gm)].map((m) =>
+        (m[1] ?? '')
+          .toLowerCase()
+          .replace(/[^a-z0-9 -]/g, '')
+          .replace(/ /g, '-'),
+      ),
+    );
+    const alerts = [...rules.matchAll(/- alert: (\S+)[\s\S]*?runbook_url: \S+#(\S+)/g)];
+    expect(alerts.length).toBe(10);
+    for (const [, name, anchor] of alerts) {
+      expect(anchor, name).toBe(name?.toLowerCase());
+      expect(anchors.has(anchor ?? ''), `${name} → #${anchor}`).toBe(true);
+    }
+  });
+});

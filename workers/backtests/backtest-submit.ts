@@ -55,6 +55,8 @@ export interface SubmitContext {
   traceId: string;
   idempotencyKey: string | null;
   waitUntil: (p: Promise<unknown>) => void;
+  /** Queue the run whatever its size (the `backtests.execution` flag's `queued` variant). */
+  queueAll?: boolean;
 }
 
 /** How a submission was answered: 201 with the result, or 202 with the queued job. */
@@ -83,7 +85,8 @@ export async function submitBacktest(ctx: SubmitContext, req: BacktestRequest): 
     const prior = await replayIdempotent(ctx, request);
     if (prior) return prior;
   }
-  const inlineMax = inlineMaxBars(env);
+  // Bars ≤ 0 never answer inline: `queueAll` sends even the smallest run through the queue.
+  const inlineMax = ctx.queueAll ? -1 : inlineMaxBars(env);
   const now = Date.now();
   const key = await requestKey(req);
   let series: OhlcvSeries | null = null;

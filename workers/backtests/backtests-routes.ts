@@ -21,6 +21,7 @@ import {
 } from '../../schema/contracts/backtests';
 import { errorResponses } from '../../schema/contracts/common';
 import type { AppEnv } from '../app-env';
+import { assertFlag, requestFlags } from '../middleware/flags';
 import { createRouter } from '../router';
 import {
   cancelJob,
@@ -78,6 +79,9 @@ export const backtestsRoutes = createRouter()
     async (c) => {
       const { keyId } = principalOf(c);
       const req = c.req.valid('json');
+      await assertFlag(c, 'backtests.sweeps', 'Parameter sweeps');
+      if (req.strategy === 'prediction')
+        await assertFlag(c, 'backtests.strategy.prediction', 'The prediction strategy');
       const idem = c.req.valid('header')['idempotency-key'] ?? null;
       const { row, created } = await submitSweep(
         c.env,
@@ -183,14 +187,20 @@ export const backtestsRoutes = createRouter()
     }),
     async (c) => {
       const { keyId } = principalOf(c);
+      const req = c.req.valid('json');
+      if ('name' in req.strategy && req.strategy.name === 'prediction')
+        await assertFlag(c, 'backtests.strategy.prediction', 'The prediction strategy');
+      const flags = await requestFlags(c);
       const ctx: SubmitContext = {
         env: c.env,
         keyId,
         traceId: c.get('traceId'),
         idempotencyKey: c.req.valid('header')['idempotency-key'] ?? null,
         waitUntil: (p) => c.executionCtx.waitUntil(p),
+        // `backtests.execution` = queued: every run goes through the queue, even one that could answer inline.
+        queueAll: flags.getStringValue('backtests.execution', 'auto') === 'queued',
       };
-      const s = await submitBacktest(ctx, c.req.valid('json'));
+      const s = await submitBacktest(ctx, req);
       const replay: Record<string, string> = s.replayed ? { 'idempotent-replayed': 'true' } : {};
       if (s.kind === 'completed') {
         return c.json({ ...s.body, traceId: c.get('traceId') }, 201, {

@@ -3,7 +3,12 @@ import { sql } from 'drizzle-orm';
 import { roomFor } from '../../durable-objects/symbol-room/client';
 import { config } from '../../platform/config';
 import { withD1 } from '../../platform/d1/d1';
+import { FLAGS, type FlagKey } from '../../platform/flags/catalog';
+import { stateOf } from '../../platform/flags/evaluate';
+import { isolateFlags } from '../../platform/flags/flag-cache';
 import { VERSION } from '../../platform/version';
+import { workerVersion } from '../../platform/worker-version';
+import { FlagState } from '../../schema/contracts/flags';
 import { requireScope } from '../middleware/auth';
 import { rateLimit } from '../middleware/rate-limit';
 import { createRouter } from '../router';
@@ -25,6 +30,14 @@ const Detailed = z
     version: z.string(),
     build: z.string(),
     environment: z.string(),
+    /** The Worker version serving this request (deploy tooling checks it after a switch). */
+    workerVersion: z.object({ id: z.string(), tag: z.string(), timestamp: z.string() }),
+    /** This isolate's flag set: where it was read from, when, and each flag's state. */
+    flags: z.object({
+      source: z.enum(['d1', 'kv', 'defaults']),
+      loadedAt: z.string(),
+      states: z.record(z.string(), FlagState),
+    }),
     checks: z.object({ d1: Check, kv: Check, queue: Check, durableObject: Check }),
   })
   .openapi('DetailedHealth');
@@ -104,12 +117,20 @@ health.openapi(
       timed(() => roomFor(c.env, '__HEALTH').ping()),
     ]);
     const checks = { d1, kv, queue, durableObject };
+    const snap = await isolateFlags.current(c.env, (p) => c.executionCtx.waitUntil(p));
+    const flags = {
+      source: snap.source,
+      loadedAt: new Date(snap.loadedAt).toISOString(),
+      states: Object.fromEntries((Object.keys(FLAGS) as FlagKey[]).map((k) => [k, stateOf(snap, k)])),
+    };
     const ok = Object.values(checks).every((x) => x.status === 'ok');
     const body = {
       status: ok ? ('ok' as const) : ('degraded' as const),
       version: VERSION.version,
       build: VERSION.build,
       environment: config(c.env).ENVIRONMENT,
+      workerVersion: workerVersion(c.env),
+      flags,
       checks,
     };
     return ok ? c.json(body, 200) : c.json(body, 503);

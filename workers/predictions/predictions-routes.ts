@@ -29,6 +29,7 @@ import {
   TrainingStatus,
 } from '../../schema/contracts/predictions';
 import type { AppEnv } from '../app-env';
+import { assertFlag } from '../middleware/flags';
 import { createRouter } from '../router';
 import { getEvaluation, getPrediction, type PredictionDeps } from './prediction-inference';
 import { trainingCounts } from './prediction-training';
@@ -115,6 +116,7 @@ export const predictionsRoutes = createRouter()
     async (c) => {
       const { symbol } = c.req.valid('param');
       const { horizon } = c.req.valid('query');
+      await assertFlag(c, 'predictions.evaluation', 'The evaluation endpoint');
       const deps = depsOf(c);
       await requireKnownSymbol(c.env, deps.waitUntil, symbol);
       const r = await getEvaluation(deps, symbol, horizon);
