@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseEquity, parseRun } from '../../dashboard/src/api/backtests-api';
+import { toFlag } from '../../dashboard/src/api/flags-api';
+import { flagView } from '../../dashboard/src/flags/flag-view';
 import { LiveBars } from '../../dashboard/src/markets/live-bars';
 import { summarise } from '../../dashboard/src/operations/platform-metrics';
 import { eventsFromMessage, eventsFromSnapshot } from '../../dashboard/src/stream/feed-events';
@@ -202,5 +204,29 @@ describe('backtest answers', () => {
     expect(parseEquity({ data: [{ t: iso, equity: 10_000, drawdown: 0.1 }] })).toEqual([
       { t: Date.parse(iso), equity: 10_000, drawdown: 0.1 },
     ]);
+  });
+});
+
+describe('feature flags', () => {
+  const flag = (value: boolean | string, variant: string, reason: string) =>
+    toFlag({ key: 'k', description: 'd', value, variant, reason });
+
+  it('reads a boolean flag as on or off by its value', () => {
+    expect(flagView(flag(true, 'on', 'STATIC'))).toEqual({ on: true, state: 'on', why: 'set for every key' });
+    expect(flagView(flag(false, 'off', 'DISABLED')).on).toBe(false);
+    // Disabled flags serve their default, which may be `on`.
+    expect(flagView(flag(true, 'on', 'DISABLED')).on).toBe(true);
+    expect(flagView(flag(false, 'off', 'SPLIT')).why).toBe('percentage rollout');
+  });
+
+  it('reads a variant flag as on when its stored state applies to the key', () => {
+    expect(flagView(flag('queued', 'queued', 'STATIC')).on).toBe(true);
+    expect(flagView(flag('auto', 'auto', 'DISABLED')).on).toBe(false);
+  });
+
+  it('rejects flags the panel cannot show', () => {
+    expect(() => toFlag({ key: 'k', value: true, variant: 'on', reason: 'MAYBE' })).toThrow();
+    expect(() => toFlag({ key: 'k', value: null, variant: 'on', reason: 'STATIC' })).toThrow();
+    expect(toFlag({ key: 'k', value: 1, variant: 'one', reason: 'STATIC' }).description).toBe('');
   });
 });

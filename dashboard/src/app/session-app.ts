@@ -1,10 +1,12 @@
 import { describeError } from '../api/api-error';
 import { BacktestsApi } from '../api/backtests-api';
+import { FlagsApi } from '../api/flags-api';
 import { HttpClient } from '../api/http-client';
 import { MarketApi } from '../api/market-api';
 import { OpsApi } from '../api/ops-api';
 import { PredictionsApi } from '../api/predictions-api';
 import { backtestsPanel } from '../backtests/backtests-panel';
+import { flagsPanel } from '../flags/flags-panel';
 import { h } from '../lib/dom';
 import { showState } from '../lib/status-view';
 import { marketsPanel } from '../markets/markets-panel';
@@ -88,7 +90,16 @@ export function sessionApp(key: string, handlers: SessionHandlers): { el: HTMLEl
           render: () => predictionsPanel(store, new PredictionsApi(http)),
         },
         { id: 'backtests', label: 'Backtests', render: () => backtestsPanel(store, new BacktestsApi(http)) },
-        { id: 'operations', label: 'Operations', render: () => operationsPanel(new OpsApi(http)) },
+        {
+          id: 'operations',
+          label: 'Operations',
+          // The key's feature flags sit under the health checks (any key may read them).
+          render: () => {
+            const el = operationsPanel(new OpsApi(http));
+            el.append(flagsPanel(new FlagsApi(http)));
+            return el;
+          },
+        },
       ],
       (id) => store.emit('tab', id),
     );
