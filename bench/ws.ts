@@ -9,7 +9,8 @@
  * (bench/ws-floor), the same broadcast as a bare Durable Object under `wrangler dev`.
  *
  *   npm run bench:ws -- --cases=100,1000,5000,10000x100 --runs=3 --seconds=10 [--direct] [--profile] [--deflate]
- *     [--publisher=socket|http] [--per-gateway=N] [--no-floor]
+ *     [--publisher=socket|http] [--per-gateway=N] [--no-floor] [--log-level=warn]
+ *   npm run bench:ws -- --cases=storm --runs=3 [--log-level=warn] [--direct] [--profile]
  *
  * A case `N` is N subscribers of one symbol; `NxS` is N sockets over S symbols (socket i on symbol
  * i mod S; the bench adds the symbols to its database). `storm` (or `stormN`, default 1,000) is a
@@ -83,6 +84,11 @@ const PROCS = process.argv.some((a) => a.startsWith('--procs=')) ? Number(arg('p
  * one frame per tick time, as a feed relay would; `--publisher=http`: one `POST /api/v1/ingest/ticks` each.
  */
 const PUBLISHER = arg('publisher', 'socket');
+/**
+ * `--log-level=warn`: the servers' LOG_LEVEL (default: wrangler.toml's local `info`, one JSON
+ * line per request; production's default is `warn`).
+ */
+const LOG_LEVEL = arg('log-level', '');
 if (PUBLISHER !== 'socket' && PUBLISHER !== 'http') throw new Error('--publisher must be socket or http');
 const RATE = 20;
 const CLK_TCK = 100;
@@ -283,6 +289,7 @@ function frozenSources(): string {
 async function startServer(
   cwd: string,
   persistTo: string,
+  vars: Record<string, string> = {},
 ): Promise<{ url: string; pid: number; inspectorPort: number; stop: () => Promise<void> }> {
   const port = await freePort();
   const inspectorPort = PROFILE ? await freePort() : 0;
@@ -303,6 +310,8 @@ async function startServer(
     '--var',
     'SIMULATOR_ENABLED:false',
     ...(PER_GATEWAY ? ['--var', `STREAM_SOCKETS_PER_GATEWAY:${PER_GATEWAY}`] : []),
+    ...(LOG_LEVEL ? ['--var', `LOG_LEVEL:${LOG_LEVEL}`] : []),
+    ...Object.entries(vars).flatMap(([k, v]) => ['--var', `${k}:${v}`]),
   );
   const child = spawn(process.execPath, args, {
     cwd,
@@ -369,7 +378,10 @@ async function runOurs(
 ): Promise<CaseResult> {
   const dir = mkdtempSync(join(tmpdir(), 'skippy-bench-ws-'));
   cpSync(template, dir, { recursive: true });
-  const platform = await startServer(sources, dir);
+  // One key holds every subscriber: the fan-out cases measure fan-out, not the per-key limit.
+  const platform = await startServer(sources, dir, {
+    STREAM_KEY_SOCKETS_HIGH: String(Math.max(2_000, c.n + 100)),
+  });
   try {
     const base = direct ? await directUrl(platform.pid, platform.url) : platform.url;
     // Ticks always go through the public port; only the subscribers' sockets skip the proxy.
@@ -754,7 +766,7 @@ async function runStorms(cases: Case[], template: string, key: string): Promise<
       });
   }
   console.log(
-    `\nbench:ws — connection storms: N sockets opened at once against a fresh server${DIRECT ? ', direct to workerd' : ', through wrangler dev'}; ours = authenticated and subscribed (snapshot received), floor = open; ms from the storm's start, median of ${RUNS} run(s); failed = refused or timed-out sockets per run\n`,
+    `\nbench:ws — connection storms: N sockets opened at once against a fresh server${DIRECT ? ', direct to workerd' : ', through wrangler dev'}, LOG_LEVEL ${LOG_LEVEL || 'info (wrangler.toml)'}; ours = authenticated and subscribed (snapshot received), floor = open; ms from the storm's start, median of ${RUNS} run(s); failed = refused or timed-out sockets per run\n`,
   );
   console.log(table(rows));
   return results;

@@ -1,10 +1,10 @@
-import type { KeySockets, SocketSlot } from './key-sockets';
+import type { KeySockets, SlotGrant } from './key-sockets';
 
 /**
  * The key-sockets family's one door: one object per API key (`key:<id>`) counting the key's open
  * stream sockets across every gateway shard (the per-key concurrent-socket limit).
  */
-export type { KeySockets, SocketSlot };
+export type { KeySockets, SlotGrant };
 
 export function keySocketsFor(env: Env, keyId: string): DurableObjectStub<KeySockets> {
   return env.KEY_SOCKETS.get(env.KEY_SOCKETS.idFromName(`key:${keyId}`));

@@ -3,8 +3,12 @@ import { config } from '../../platform/config';
 import { createLogger } from '../../platform/logger';
 import { gatewayFor } from '../stream-gateway/client';
 
-/** What `acquire` answers: a slot, or the limit and how many of the key's sockets are open. */
-export type SocketSlot = { ok: true } | { ok: false; open: number; limit: number };
+/** What `acquire` answers: the first `granted` sockets got a slot; the key's open sockets after. */
+export interface SlotGrant {
+  granted: number;
+  open: number;
+  limit: number;
+}
 
 /**
  * Entries younger than this are never reconciled away: the gateway that took the slot may still be
@@ -43,19 +47,29 @@ export class KeySockets extends DurableObject<Env> {
     return this.#count;
   }
 
-  /** Takes a slot for socket `conn` on `gateway` unless the key already holds `limit` sockets. */
-  async acquire(conn: string, gateway: string, limit: number): Promise<SocketSlot> {
-    if (this.#open() >= limit) await this.#reconcile();
-    const open = this.#open();
-    if (open >= limit) return { ok: false, open, limit };
-    const added = this.ctx.storage.sql.exec(
-      'INSERT OR IGNORE INTO slots (conn, gateway, at) VALUES (?, ?, ?)',
-      conn,
-      gateway,
-      Date.now(),
-    ).rowsWritten;
-    this.#count = open + (added > 0 ? 1 : 0);
-    return { ok: true };
+  /**
+   * Takes slots for sockets `conns` on `gateway`, in order, while the key holds fewer than
+   * `limit`: the first `granted` got one (a gateway sends the upgrades of one key that arrived
+   * while its previous call was in flight as one call, so a storm costs a few calls, not one each).
+   * Acquiring a socket's slot again is harmless.
+   */
+  async acquire(conns: string[], gateway: string, limit: number): Promise<SlotGrant> {
+    if (this.#open() + conns.length > limit) await this.#reconcile();
+    let granted = 0;
+    const now = Date.now();
+    for (const conn of conns) {
+      const open = this.#open();
+      if (open >= limit) break;
+      const added = this.ctx.storage.sql.exec(
+        'INSERT OR IGNORE INTO slots (conn, gateway, at) VALUES (?, ?, ?)',
+        conn,
+        gateway,
+        now,
+      ).rowsWritten;
+      this.#count = open + (added > 0 ? 1 : 0);
+      granted++;
+    }
+    return { granted, open: this.#open(), limit };
   }
 
   /** Frees the slots of sockets that closed (idempotent). */

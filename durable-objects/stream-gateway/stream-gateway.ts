@@ -27,7 +27,7 @@ import {
   type SubscribeFrame,
   type UnsubscribeFrame,
 } from '../../schema/contracts/stream';
-import { keySocketsFor, type SocketSlot } from '../key-sockets/client';
+import { keySocketsFor, type SlotGrant } from '../key-sockets/client';
 import { roomFor } from '../symbol-room/client';
 import { ConnAttachment, Connection, FLOW, inMask, maskOf } from './connection';
 import {
@@ -52,6 +52,13 @@ export const GATEWAY_HEADERS = {
   open: 'x-stream-open',
   limit: 'x-stream-limit',
 } as const;
+/** An upgrade waiting for its key's slot (`StreamGateway.#slot`). */
+interface SlotRequest {
+  conn: string;
+  limit: number;
+  resolve: (slot: { ok: boolean; open: number; limit: number }) => void;
+  reject: (err: unknown) => void;
+}
 /** Releases of closed sockets' slots wait this long so that a burst of closes costs one call per key. */
 const RELEASE_BATCH_MS = 50;
 const REPLAY_CHUNK = 500;
@@ -96,6 +103,8 @@ export class StreamGateway extends DurableObject<Env> {
   #accepting = 0;
   /** Per key, the ids of closed sockets whose slots are still to be released (batched). */
   readonly #releases = new Map<string, string[]>();
+  /** Per key, upgrades waiting for a slot while the key's previous `acquire` call is in flight. */
+  readonly #acquiring = new Map<string, SlotRequest[] | null>();
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -133,9 +142,9 @@ export class StreamGateway extends DurableObject<Env> {
     const limit = Number(request.headers.get(GATEWAY_HEADERS.socketLimit) ?? 0);
     if (keyId && limit > 0) {
       this.#accepting++;
-      let slot: SocketSlot;
+      let slot: { ok: boolean; open: number; limit: number };
       try {
-        slot = await keySocketsFor(this.env, keyId).acquire(connId, this.#name, limit);
+        slot = await this.#slot(keyId, connId, limit);
       } catch (err) {
         this.#log.warn('socket slot unavailable', {
           error: err instanceof Error ? err.message : String(err),
@@ -834,6 +843,46 @@ export class StreamGateway extends DurableObject<Env> {
       set.add(conn);
     }
     return conn;
+  }
+
+  /**
+   * A slot for socket `conn` from its key's KeySockets object. Upgrades of one key that arrive
+   * while a call for it is in flight wait and go together in the next call: a storm of a
+   * thousand upgrades costs a few calls, and the first upgrade waits for no batch.
+   */
+  #slot(keyId: string, conn: string, limit: number): Promise<{ ok: boolean; open: number; limit: number }> {
+    return new Promise((resolve, reject) => {
+      const queued = this.#acquiring.get(keyId);
+      const request: SlotRequest = { conn, limit, resolve, reject };
+      if (queued !== undefined) {
+        if (queued) queued.push(request);
+        else this.#acquiring.set(keyId, [request]);
+        return;
+      }
+      this.#acquiring.set(keyId, null); // a call is in flight, nothing queued yet
+      void this.#acquireBatch(keyId, [request]);
+    });
+  }
+
+  async #acquireBatch(keyId: string, batch: SlotRequest[]): Promise<void> {
+    // One limit per call: every upgrade of a key carries the same one (its tier's).
+    const limit = Math.min(...batch.map((r) => r.limit));
+    try {
+      const grant: SlotGrant = await keySocketsFor(this.env, keyId).acquire(
+        batch.map((r) => r.conn),
+        this.#name,
+        limit,
+      );
+      batch.forEach((r, i) => r.resolve({ ok: i < grant.granted, open: grant.open, limit: grant.limit }));
+    } catch (err) {
+      for (const r of batch) r.reject(err);
+    } finally {
+      const next = this.#acquiring.get(keyId);
+      if (next && next.length > 0) {
+        this.#acquiring.set(keyId, null);
+        void this.#acquireBatch(keyId, next);
+      } else this.#acquiring.delete(keyId);
+    }
   }
 
   /** Gives a closed socket's slot back to its key (batched per key, off the socket's path). */

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, inject, it } from 'vitest';
 import WebSocket from 'ws';
 import { baseUrl, call, demoKey } from './helpers';
 import { TestSocket } from './stream-support';
@@ -142,5 +142,14 @@ describe('stream: per-key connection limits', () => {
 
     // The stream's budget is its own: the key's REST requests still answer.
     expect((await call('/api/v1/symbols', { key })).status).toBe(200);
+  });
+
+  it('the load-test key `npm start` prints is a `read` key on the `high` tier, and it streams', async () => {
+    const k = inject('keys').find((x) => x.name === 'demo-loadtest');
+    expect(k).toMatchObject({ scopes: ['read'], tier: 'high' });
+    const s = await TestSocket.open({ key: k?.key ?? '' });
+    open.push(s);
+    s.send({ type: 'subscribe', symbols: ['AAPL'], bars: 0 });
+    await s.next('snapshot');
   });
 });
