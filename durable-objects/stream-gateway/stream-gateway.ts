@@ -873,7 +873,8 @@ export class StreamGateway extends DurableObject<Env> {
         this.#name,
         limit,
       );
-      batch.forEach((r, i) => r.resolve({ ok: i < grant.granted, open: grant.open, limit: grant.limit }));
+      for (const [i, r] of batch.entries())
+        r.resolve({ ok: i < grant.granted, open: grant.open, limit: grant.limit });
     } catch (err) {
       for (const r of batch) r.reject(err);
     } finally {

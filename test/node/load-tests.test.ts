@@ -21,8 +21,8 @@ describe('load-test scripts', () => {
     expect(ws).toMatch(/export default function/);
     expect(ws).toMatch(/exec: 'stream'/);
     expect(ws).toMatch(/export function stream\(/);
-    expect(ws).toContain('ws_delivery_ms: [`p(95)<${SLO.wsDeliveryP95Ms}`]');
-    expect(ws).toContain('ws_errors: [`rate<${SLO.wsErrorRate}`]');
+    expect(ws).toContain('ws_delivery_ms: [`p(95)<$' + '{SLO.wsDeliveryP95Ms}`]');
+    expect(ws).toContain('ws_errors: [`rate<$' + '{SLO.wsErrorRate}`]');
     expect(SLO.wsDeliveryP95Ms).toBe(50);
   });
 });
