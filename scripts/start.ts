@@ -31,6 +31,7 @@ log('Starting wrangler dev…');
 const platform = await startWrangler({ port, persistTo, inheritStdio: true, timeoutMs: 180_000 });
 const seconds = ((performance.now() - t0) / 1000).toFixed(1);
 const base = `http://localhost:${port}`;
+const width = Math.max(...seed.keys.map((k) => label(k).length));
 console.log(`
   Skippy is up in ${seconds} s (seeded ${new Date(seed.seededAt).toISOString()}: ${seed.daily} daily and ${seed.minute} 1-minute bars).
 
@@ -41,7 +42,7 @@ console.log(`
   Metrics       ${base}/metrics
 
   Demo API keys (local only; send as "Authorization: Bearer <key>"):
-${seed.keys.map((k) => `    ${label(k).padEnd(22)} ${k.key}`).join('\n')}
+${seed.keys.map((k) => `    ${label(k).padEnd(width)} ${k.key}`).join('\n')}
   Load tests (README, "Load testing"): k6-websocket-test.js takes the "load tests" key;
   chaos-test.js and api-slo-test.js the admin key.
 
