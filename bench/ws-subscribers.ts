@@ -15,7 +15,47 @@ interface ConnectCmd {
   deflate?: boolean;
   n: number;
 }
-type Cmd = ConnectCmd | { cmd: 'start' } | { cmd: 'stop' } | { cmd: 'close' };
+/** A connection storm: every socket opened at once; each reports when it opened and was ready. */
+type StormCmd = Omit<ConnectCmd, 'cmd'> & { cmd: 'storm' };
+type Cmd = ConnectCmd | StormCmd | { cmd: 'ping' } | { cmd: 'start' } | { cmd: 'stop' } | { cmd: 'close' };
+
+/** One storm socket: ms from the storm's start until open (101) and until ready, or why it failed. */
+type StormOutcome = { open: number; ready: number } | { failed: string };
+
+/**
+ * Opens one socket of a storm. Ready means subscribed (ours: its `snapshot` arrived) or, for the
+ * servers without a protocol (floor, baseline), open. Failures are recorded, not thrown: a refused
+ * socket is a result of the storm.
+ */
+function stormOne(c: StormCmd, i: number, t0: number): Promise<StormOutcome> {
+  const symbol = c.symbols[i % c.symbols.length] ?? 'AAPL';
+  const url = c.mode === 'base' ? `${c.url}?symbol=${encodeURIComponent(symbol)}` : c.url;
+  const ws = new WebSocket(url, {
+    perMessageDeflate: c.deflate === true,
+    ...(c.key ? { headers: { authorization: `Bearer ${c.key}` } } : {}),
+  });
+  sockets.push(ws);
+  return new Promise<StormOutcome>((resolve) => {
+    let open = Number.NaN;
+    const timer = setTimeout(() => resolve({ failed: 'timeout (60 s)' }), 60_000);
+    const done = (o: StormOutcome) => {
+      clearTimeout(timer);
+      resolve(o);
+    };
+    ws.once('unexpected-response', (_req, res) => done({ failed: `HTTP ${res.statusCode}` }));
+    ws.once('error', (err) => done({ failed: err.message }));
+    ws.once('open', () => {
+      open = performance.now() - t0;
+      if (c.mode === 'base') done({ open, ready: open });
+      else ws.send(JSON.stringify({ type: 'subscribe', symbols: [symbol], channels: ['trades'], bars: 0 }));
+    });
+    ws.on('message', (data) => {
+      const text = data.toString();
+      if (text.includes('"type":"snapshot"')) done({ open, ready: performance.now() - t0 });
+      else if (text.includes('"type":"error"')) done({ failed: text.slice(0, 200) });
+    });
+  });
+}
 
 /** The server's `ackEvery` (the most frames a client may leave unacknowledged). */
 const ACK_EVERY = 32;
@@ -104,7 +144,12 @@ async function openOne(c: ConnectCmd, i: number): Promise<void> {
 
 process.on('message', async (msg: Cmd) => {
   try {
-    if (msg.cmd === 'connect') {
+    if (msg.cmd === 'ping') process.send?.({ pong: true });
+    else if (msg.cmd === 'storm') {
+      const t0 = performance.now();
+      const outcomes = await Promise.all(Array.from({ length: msg.n }, (_, i) => stormOne(msg, i, t0)));
+      process.send?.({ storm: outcomes });
+    } else if (msg.cmd === 'connect') {
       const batch = 50;
       for (let i = 0; i < msg.n; i += batch) {
         await Promise.all(Array.from({ length: Math.min(batch, msg.n - i) }, (_, j) => openOne(msg, i + j)));

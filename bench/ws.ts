@@ -9,10 +9,15 @@
  * (bench/ws-floor), the same broadcast as a bare Durable Object under `wrangler dev`.
  *
  *   npm run bench:ws -- --cases=100,1000,5000,10000x100 --runs=3 --seconds=10 [--direct] [--profile] [--deflate]
- *     [--publisher=socket|http] [--per-gateway=N] [--no-floor]
+ *     [--publisher=socket|http] [--per-gateway=N] [--no-floor] [--log-level=warn]
+ *   npm run bench:ws -- --cases=storm --runs=3 [--log-level=warn] [--direct] [--profile]
  *
  * A case `N` is N subscribers of one symbol; `NxS` is N sockets over S symbols (socket i on symbol
- * i mod S; the bench adds the symbols to its database). Defaults: cases 100,1000 (`--sizes` is an
+ * i mod S; the bench adds the symbols to its database). `storm` (or `stormN`, default 1,000) is a
+ * connection storm: N sockets opened at once against a freshly started server, each authenticated
+ * and subscribed (ours: until its snapshot arrives), next to the workerd floor accepting the same
+ * storm (a bare Durable Object: until open); it reports the time until the last socket is ready,
+ * p50/p95 per socket, refusals, and ours/floor. Defaults: cases 100,1000 (`--sizes` is an
  * alias), 3 runs (medians and spread), 10 s measured per case after a 1 s warm-up. `--direct` adds
  * a run whose subscribers bypass wrangler's proxy; `--profile` writes a CPU profile of the Worker's
  * isolate per case and prints its top functions; `--deflate` makes subscribers offer
@@ -47,10 +52,13 @@ const arg = (name: string, fallback: string) =>
 interface Case {
   n: number;
   symbols: string[];
+  /** A connection storm instead of a fan-out measurement. */
+  storm?: boolean;
 }
 const CASES: Case[] = arg('cases', arg('sizes', '100,1000'))
   .split(',')
   .map((c) => {
+    if (c.startsWith('storm')) return { n: Number(c.slice(5) || 1000), symbols: ['AAPL'], storm: true };
     const [n, s] = c.split('x').map(Number);
     const count = s ?? 1;
     return {
@@ -76,6 +84,11 @@ const PROCS = process.argv.some((a) => a.startsWith('--procs=')) ? Number(arg('p
  * one frame per tick time, as a feed relay would; `--publisher=http`: one `POST /api/v1/ingest/ticks` each.
  */
 const PUBLISHER = arg('publisher', 'socket');
+/**
+ * `--log-level=warn`: the servers' LOG_LEVEL (default: wrangler.toml's local `info`, one JSON
+ * line per request; production's default is `warn`).
+ */
+const LOG_LEVEL = arg('log-level', '');
 if (PUBLISHER !== 'socket' && PUBLISHER !== 'http') throw new Error('--publisher must be socket or http');
 const RATE = 20;
 const CLK_TCK = 100;
@@ -83,7 +96,8 @@ const CLK_TCK = 100;
 function benchSymbol(i: number): string {
   return `BENCH${String(i).padStart(3, '0')}`;
 }
-const caseName = (c: Case) => (c.symbols.length === 1 ? String(c.n) : `${c.n}x${c.symbols.length}`);
+const caseName = (c: Case) =>
+  c.storm ? `storm${c.n}` : c.symbols.length === 1 ? String(c.n) : `${c.n}x${c.symbols.length}`;
 
 interface CaseResult {
   p50: number;
@@ -254,6 +268,7 @@ function frozenSources(): string {
   for (const p of [
     'workers',
     'durable-objects',
+    'platform',
     'schema',
     'engine',
     'wrangler.toml',
@@ -274,6 +289,7 @@ function frozenSources(): string {
 async function startServer(
   cwd: string,
   persistTo: string,
+  vars: Record<string, string> = {},
 ): Promise<{ url: string; pid: number; inspectorPort: number; stop: () => Promise<void> }> {
   const port = await freePort();
   const inspectorPort = PROFILE ? await freePort() : 0;
@@ -294,6 +310,8 @@ async function startServer(
     '--var',
     'SIMULATOR_ENABLED:false',
     ...(PER_GATEWAY ? ['--var', `STREAM_SOCKETS_PER_GATEWAY:${PER_GATEWAY}`] : []),
+    ...(LOG_LEVEL ? ['--var', `LOG_LEVEL:${LOG_LEVEL}`] : []),
+    ...Object.entries(vars).flatMap(([k, v]) => ['--var', `${k}:${v}`]),
   );
   const child = spawn(process.execPath, args, {
     cwd,
@@ -360,7 +378,10 @@ async function runOurs(
 ): Promise<CaseResult> {
   const dir = mkdtempSync(join(tmpdir(), 'skippy-bench-ws-'));
   cpSync(template, dir, { recursive: true });
-  const platform = await startServer(sources, dir);
+  // One key holds every subscriber: the fan-out cases measure fan-out, not the per-key limit.
+  const platform = await startServer(sources, dir, {
+    STREAM_KEY_SOCKETS_HIGH: String(Math.max(2_000, c.n + 100)),
+  });
   try {
     const base = direct ? await directUrl(platform.pid, platform.url) : platform.url;
     // Ticks always go through the public port; only the subscribers' sockets skip the proxy.
@@ -569,6 +590,188 @@ async function runBaseline(c: Case): Promise<CaseResult> {
   }
 }
 
+interface StormResult {
+  /** ms from the storm's start until the last socket was ready (subscribed; the floor: open). */
+  lastReady: number;
+  readyP50: number;
+  readyP95: number;
+  openP50: number;
+  openP95: number;
+  failed: number;
+  /** The first few distinct failure reasons. */
+  reasons: string[];
+}
+type StormOutcome = { open: number; ready: number } | { failed: string };
+
+/**
+ * One connection storm: `n` sockets opened at once by the subscriber processes (each first
+ * answers a ping, so all start together), every socket's open and ready time from the storm's
+ * start. Failures (429, 503, timeouts) are counted, not thrown.
+ */
+async function stormOnce(n: number, connect: Record<string, unknown>): Promise<StormResult> {
+  const procs = PROCS ?? (n >= 1000 ? 2 : 1);
+  const children = Array.from({ length: procs }, () =>
+    fork(join(ROOT, 'bench/ws-subscribers.ts'), [], { execArgv: ['--import', 'tsx'], stdio: 'inherit' }),
+  );
+  try {
+    await Promise.all(children.map((child) => request(child, { cmd: 'ping' }, 'pong', 60_000)));
+    const replies = await Promise.all(
+      children.map((child, k) =>
+        request<{ storm: StormOutcome[] }>(
+          child,
+          { ...connect, cmd: 'storm', n: Math.floor(n / procs) + (k < n % procs ? 1 : 0) },
+          'storm',
+          180_000,
+        ),
+      ),
+    );
+    const outcomes = replies.flatMap((r) => r.storm);
+    const ok = outcomes.flatMap((o) => ('failed' in o ? [] : [o]));
+    const ready = ok.map((o) => o.ready).sort((a, b) => a - b);
+    const open = ok.map((o) => o.open).sort((a, b) => a - b);
+    const reasons = [...new Set(outcomes.flatMap((o) => ('failed' in o ? [o.failed] : [])))].slice(0, 5);
+    return {
+      lastReady: ok.length === outcomes.length ? (ready.at(-1) ?? Number.NaN) : Number.NaN,
+      readyP50: percentile(ready, 50),
+      readyP95: percentile(ready, 95),
+      openP50: percentile(open, 50),
+      openP95: percentile(open, 95),
+      failed: outcomes.length - ok.length,
+      reasons,
+    };
+  } finally {
+    await Promise.all(
+      children.map((child) => {
+        child.send({ cmd: 'close' });
+        return new Promise((r) => child.once('exit', r));
+      }),
+    );
+  }
+}
+
+/** Ours: a fresh server, then the storm of authenticated upgrades, each subscribing (bars: 0). */
+async function stormOurs(template: string, key: string, c: Case): Promise<StormResult> {
+  const dir = mkdtempSync(join(tmpdir(), 'skippy-bench-ws-'));
+  cpSync(template, dir, { recursive: true });
+  const platform = await startServer(sources, dir);
+  try {
+    const base = DIRECT ? await directUrl(platform.pid, platform.url) : platform.url;
+    const profiled = PROFILE
+      ? (async () => {
+          mkdirSync(join(ROOT, 'bench-results'), { recursive: true });
+          const file = join(ROOT, 'bench-results', `ws-profile-${caseName(c)}-${Date.now()}.cpuprofile`);
+          const profile = await captureProfile(platform.inspectorPort, 10, file);
+          console.error(`CPU profile, ${caseName(c)} (${file}):\n${summarise(profile)}`);
+        })()
+      : Promise.resolve();
+    await sleep(PROFILE ? 500 : 0);
+    const [result] = await Promise.all([
+      stormOnce(c.n, {
+        mode: 'ours',
+        url: `${base.replace('http', 'ws')}/api/v1/stream`,
+        key,
+        symbols: c.symbols,
+        deflate: DEFLATE,
+      }),
+      profiled,
+    ]);
+    return result;
+  } finally {
+    await platform.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** The floor: the bare Durable Object (bench/ws-floor) accepting the same storm on the same path. */
+async function stormFloor(c: Case): Promise<StormResult> {
+  const src = mkdtempSync(join(tmpdir(), 'skippy-bench-ws-floor-'));
+  cpSync(join(ROOT, 'bench/ws-floor'), src, { recursive: true });
+  const platform = await startServer(src, join(src, '.state'));
+  try {
+    const base = DIRECT ? await directUrl(platform.pid, platform.url) : platform.url;
+    return await stormOnce(c.n, {
+      mode: 'base',
+      url: `${base.replace('http', 'ws')}/sub`,
+      symbols: c.symbols,
+      deflate: DEFLATE,
+    });
+  } finally {
+    await platform.stop();
+    rmSync(src, { recursive: true, force: true });
+  }
+}
+
+async function attemptStorm(name: string, run: () => Promise<StormResult>): Promise<StormResult> {
+  try {
+    return await run();
+  } catch (err) {
+    console.error(`${name}: the storm failed: ${err instanceof Error ? err.message : String(err)}`);
+    failures.push(`${name}: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`);
+    const nan = Number.NaN;
+    return {
+      lastReady: nan,
+      readyP50: nan,
+      readyP95: nan,
+      openP50: nan,
+      openP95: nan,
+      failed: 0,
+      reasons: [],
+    };
+  }
+}
+
+/** Runs the storm cases (ours, then the floor, per run) and prints their table. */
+async function runStorms(cases: Case[], template: string, key: string): Promise<unknown[]> {
+  const results = cases.map((c) => ({ c, ours: [] as StormResult[], floor: [] as StormResult[] }));
+  for (let run = 0; run < RUNS; run++) {
+    for (const r of results) {
+      const name = caseName(r.c);
+      console.error(`run ${run + 1}/${RUNS}, ${name}: ours…`);
+      r.ours.push(await attemptStorm(name, () => stormOurs(template, key, r.c)));
+      if (FLOOR) {
+        console.error(`run ${run + 1}/${RUNS}, ${name}: workerd floor…`);
+        r.floor.push(await attemptStorm(`${name} floor`, () => stormFloor(r.c)));
+      }
+    }
+  }
+  const med = (xs: StormResult[], k: keyof Omit<StormResult, 'reasons'>) => median(xs.map((x) => x[k]));
+  const rows: Array<Record<string, string | number>> = [];
+  for (const r of results) {
+    for (const [impl, xs] of [
+      ['skippy (auth + subscribe)', r.ours],
+      ['floor (bare DO, accept)', r.floor],
+    ] as const) {
+      if (xs.length === 0) continue;
+      rows.push({
+        case: caseName(r.c),
+        impl,
+        last_ready_ms: fmt(med(xs, 'lastReady'), 0),
+        last_spread: `${fmt(Math.min(...xs.map((x) => x.lastReady)), 0)}–${fmt(Math.max(...xs.map((x) => x.lastReady)), 0)}`,
+        ready_p50_p95: `${fmt(med(xs, 'readyP50'), 0)}/${fmt(med(xs, 'readyP95'), 0)}`,
+        open_p50_p95: `${fmt(med(xs, 'openP50'), 0)}/${fmt(med(xs, 'openP95'), 0)}`,
+        failed: xs.map((x) => x.failed).join(','),
+        reasons: [...new Set(xs.flatMap((x) => x.reasons))].join(' | ').slice(0, 120),
+      });
+    }
+    if (r.floor.length > 0)
+      rows.push({
+        case: caseName(r.c),
+        impl: 'ratio ours/floor',
+        last_ready_ms: fmt(med(r.ours, 'lastReady') / med(r.floor, 'lastReady'), 2),
+        last_spread: '',
+        ready_p50_p95: `${fmt(med(r.ours, 'readyP50') / med(r.floor, 'readyP50'), 2)}/${fmt(med(r.ours, 'readyP95') / med(r.floor, 'readyP95'), 2)}`,
+        open_p50_p95: '',
+        failed: '',
+        reasons: '',
+      });
+  }
+  console.log(
+    `\nbench:ws — connection storms: N sockets opened at once against a fresh server${DIRECT ? ', direct to workerd' : ', through wrangler dev'}, LOG_LEVEL ${LOG_LEVEL || 'info (wrangler.toml)'}; ours = authenticated and subscribed (snapshot received), floor = open; ms from the storm's start, median of ${RUNS} run(s); failed = refused or timed-out sockets per run\n`,
+  );
+  console.log(table(rows));
+  return results;
+}
+
 /** Registers the multi-symbol cases' symbols (24x7 crypto-like instruments) in the template database. */
 async function addBenchSymbols(persistTo: string, cases: Case[]): Promise<void> {
   const all = [...new Set(cases.flatMap((c) => (c.symbols.length > 1 ? c.symbols : [])))];
@@ -649,6 +852,11 @@ try {
   const admin = seed.keys.find((k) => k.scopes.includes('admin'));
   if (!admin) throw new Error('no admin demo key');
   if (CASES.some((c) => c.symbols.length > 1)) await addBenchSymbols(templateDir, CASES);
+  const storms = await runStorms(
+    CASES.filter((c) => c.storm),
+    templateDir,
+    admin.key,
+  );
   const results: Array<{
     c: Case;
     ours: CaseResult[];
@@ -656,7 +864,14 @@ try {
     floor: CaseResult[];
     floorDirect: CaseResult[];
     base: CaseResult[];
-  }> = CASES.map((c) => ({ c, ours: [], direct: [], floor: [], floorDirect: [], base: [] }));
+  }> = CASES.filter((c) => !c.storm).map((c) => ({
+    c,
+    ours: [],
+    direct: [],
+    floor: [],
+    floorDirect: [],
+    base: [],
+  }));
   for (let run = 0; run < RUNS; run++) {
     for (const r of results) {
       const name = caseName(r.c);
@@ -741,10 +956,11 @@ try {
     }
     rows.push(ratio('ratio ours/baseline', r.ours, r.base));
   }
-  console.log(
-    `\nbench:ws — N sockets (NxS: over S symbols), ${RATE} ticks/s per symbol, ticks published over ${PUBLISHER === 'socket' ? 'the publisher WebSocket' : 'POST /api/v1/ingest/ticks'}, subscribers ${DEFLATE ? 'offer' : 'do not offer'} permessage-deflate, ${SECONDS} s measured per case, median of ${RUNS} run(s); latency = receive − send (ms resolution); fanout = receive − room sequencing time (st)\n`,
-  );
-  console.log(table(rows));
+  if (results.length > 0)
+    console.log(
+      `\nbench:ws — N sockets (NxS: over S symbols), ${RATE} ticks/s per symbol, ticks published over ${PUBLISHER === 'socket' ? 'the publisher WebSocket' : 'POST /api/v1/ingest/ticks'}, subscribers ${DEFLATE ? 'offer' : 'do not offer'} permessage-deflate, ${SECONDS} s measured per case, median of ${RUNS} run(s); latency = receive − send (ms resolution); fanout = receive − room sequencing time (st)\n`,
+    );
+  if (rows.length > 0) console.log(table(rows));
   for (const f of failures) console.log(`failed: ${f}`);
   if (results.some((r) => !proxyFits(r.c, FILE_LIMIT)))
     console.log(
@@ -759,7 +975,7 @@ try {
   writeFileSync(
     file,
     JSON.stringify(
-      { rate: RATE, seconds: SECONDS, runs: RUNS, deflate: DEFLATE, publisher: PUBLISHER, results },
+      { rate: RATE, seconds: SECONDS, runs: RUNS, deflate: DEFLATE, publisher: PUBLISHER, results, storms },
       null,
       2,
     ),

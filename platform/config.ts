@@ -89,6 +89,13 @@ export const Config = z.object({
   STREAM_SOCKETS_PER_GATEWAY: int(1, 32_000, 2_500),
   /** Shards new sockets are spread over to begin with. */
   STREAM_GATEWAY_SHARDS: int(1, 256, 4),
+  /**
+   * Stream sockets one key may hold open at once, across every gateway shard, by rate-limit tier
+   * (docs/streaming.md, "Limits"). The connect rate per key is the STREAM_CONNECT_* bindings'.
+   */
+  STREAM_KEY_SOCKETS_STANDARD: int(1, 1_000_000, 100),
+  /** `high`: 2× the 1,000 sockets of the k6 WebSocket test, so a reconnect wave still fits. */
+  STREAM_KEY_SOCKETS_HIGH: int(1, 1_000_000, 2_000),
   /** Ingest bounds (docs/market-data.md). */
   INGEST_MAX_LATENESS_MS: int(1_000, 3_600_000, 60_000),
   INGEST_MAX_CLOCK_SKEW_MS: int(0, 600_000, 5_000),

@@ -4,7 +4,20 @@
  * `wrangler dev` (local D1, KV, Queues, Durable Objects, rate limiter; simulated market live).
  */
 import { buildDashboardIfNeeded } from './lib/dashboard';
-import { DEFAULT_PERSIST, preparePlatform, startWrangler } from './lib/platform';
+import {
+  DEFAULT_PERSIST,
+  type DemoKey,
+  LOAD_TEST_KEY_NAME,
+  preparePlatform,
+  startWrangler,
+} from './lib/platform';
+
+/** How a demo key is listed: its scopes, its tier when it is not standard, the load-test key by name. */
+function label(k: DemoKey): string {
+  const grants = `${k.scopes.join(',')}${k.tier === 'high' ? ', high tier' : ''}`;
+  if (k.name === LOAD_TEST_KEY_NAME) return `load tests (${grants})`;
+  return k.tier === 'high' ? `${k.scopes.join(',')} (high tier)` : grants;
+}
 
 const port = Number(process.env.PORT ?? 8787);
 // SKIPPY_STATE_DIR keeps a second platform's state apart (benchmarks, experiments).
@@ -18,6 +31,7 @@ log('Starting wrangler dev…');
 const platform = await startWrangler({ port, persistTo, inheritStdio: true, timeoutMs: 180_000 });
 const seconds = ((performance.now() - t0) / 1000).toFixed(1);
 const base = `http://localhost:${port}`;
+const width = Math.max(...seed.keys.map((k) => label(k).length));
 console.log(`
   Skippy is up in ${seconds} s (seeded ${new Date(seed.seededAt).toISOString()}: ${seed.daily} daily and ${seed.minute} 1-minute bars).
 
@@ -28,7 +42,9 @@ console.log(`
   Metrics       ${base}/metrics
 
   Demo API keys (local only; send as "Authorization: Bearer <key>"):
-${seed.keys.map((k) => `    ${k.scopes.join(',').padEnd(12)} ${k.key}`).join('\n')}
+${seed.keys.map((k) => `    ${label(k).padEnd(width)} ${k.key}`).join('\n')}
+  Load tests (README, "Load testing"): k6-websocket-test.js takes the "load tests" key;
+  chaos-test.js and api-slo-test.js the admin key.
 
   Try: curl -H "Authorization: Bearer ${seed.keys[0]?.key}" ${base}/api/v1/quotes/BTC-USD
 `);

@@ -9,6 +9,7 @@ import { scheduleRetraining } from './predictions/prediction-training';
 import { dispatchQueue } from './queue-dispatch';
 
 export { IngestSession } from '../durable-objects/ingest-session/ingest-session';
+export { KeySockets } from '../durable-objects/key-sockets/key-sockets';
 export { MarketSimulator } from '../durable-objects/market-simulator/market-simulator';
 export { MetricsAggregator } from '../durable-objects/metrics/metrics-aggregator';
 export { StreamGateway } from '../durable-objects/stream-gateway/stream-gateway';

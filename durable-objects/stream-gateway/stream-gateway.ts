@@ -27,6 +27,7 @@ import {
   type SubscribeFrame,
   type UnsubscribeFrame,
 } from '../../schema/contracts/stream';
+import { keySocketsFor, type SlotGrant } from '../key-sockets/client';
 import { roomFor } from '../symbol-room/client';
 import { ConnAttachment, Connection, FLOW, inMask, maskOf } from './connection';
 import {
@@ -44,8 +45,22 @@ import { SubscriptionStore } from './subscription-store';
 /** Internal headers set by the Worker (never taken from clients) when it hands a socket over. */
 export const GATEWAY_HEADERS = {
   keyId: 'x-stream-key-id',
+  /** The key's concurrent-socket limit (the Worker reads it from the configuration by tier). */
+  socketLimit: 'x-stream-socket-limit',
   full: 'x-stream-full',
+  /** On a 429: the key's open sockets and its limit. */
+  open: 'x-stream-open',
+  limit: 'x-stream-limit',
 } as const;
+/** An upgrade waiting for its key's slot (`StreamGateway.#slot`). */
+interface SlotRequest {
+  conn: string;
+  limit: number;
+  resolve: (slot: { ok: boolean; open: number; limit: number }) => void;
+  reject: (err: unknown) => void;
+}
+/** Releases of closed sockets' slots wait this long so that a burst of closes costs one call per key. */
+const RELEASE_BATCH_MS = 50;
 const REPLAY_CHUNK = 500;
 const ACK_PREFIX = '{"type":"ack"';
 /**
@@ -84,6 +99,12 @@ export class StreamGateway extends DurableObject<Env> {
   #name = '';
   /** Whether the key re-check alarm is known to be scheduled (lost on eviction, then read once). */
   #alarmArmed = false;
+  /** Upgrades past the capacity check still waiting for their key's slot (they count as sockets). */
+  #accepting = 0;
+  /** Per key, the ids of closed sockets whose slots are still to be released (batched). */
+  readonly #releases = new Map<string, string[]>();
+  /** Per key, upgrades waiting for a slot while the key's previous `acquire` call is in flight. */
+  readonly #acquiring = new Map<string, SlotRequest[] | null>();
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -100,21 +121,47 @@ export class StreamGateway extends DurableObject<Env> {
     return createLogger({ gateway: this.#name });
   }
 
-  /** Accepts an upgrade the Worker has authenticated, unless this shard is full. */
+  /**
+   * Accepts an upgrade the Worker has authenticated, unless this shard is full (503 with
+   * `x-stream-full`: the Worker tries the next shard) or the key already holds its limit of
+   * sockets across all shards (429 with the key's open sockets and limit, answered by the Worker
+   * before any upgrade). The slot is taken before the socket is accepted.
+   */
   override async fetch(request: Request): Promise<Response> {
     if (request.headers.get('upgrade')?.toLowerCase() !== 'websocket')
       return new Response('Expected a WebSocket upgrade.', { status: 426 });
     this.#index();
     const capacity = config(this.env).STREAM_SOCKETS_PER_GATEWAY;
-    if (this.ctx.getWebSockets().length >= capacity)
+    // Live sockets this object tracks, plus upgrades waiting for their slot: a storm of upgrades
+    // interleaves at that await and must not overfill the shard. (`#conns` instead of
+    // `getWebSockets()`, which builds an array of every socket on every upgrade.)
+    if (this.#conns.size + this.#accepting >= capacity)
       return new Response(null, { status: 503, headers: { [GATEWAY_HEADERS.full]: '1' } });
+    const keyId = request.headers.get(GATEWAY_HEADERS.keyId) ?? '';
+    const connId = crypto.randomUUID();
+    const limit = Number(request.headers.get(GATEWAY_HEADERS.socketLimit) ?? 0);
+    if (keyId && limit > 0) {
+      this.#accepting++;
+      let slot: { ok: boolean; open: number; limit: number };
+      try {
+        slot = await this.#slot(keyId, connId, limit);
+      } catch (err) {
+        this.#log.warn('socket slot unavailable', {
+          error: err instanceof Error ? err.message : String(err),
+        });
+        return new Response(null, { status: 503 });
+      } finally {
+        this.#accepting--;
+      }
+      if (!slot.ok)
+        return new Response(null, {
+          status: 429,
+          headers: { [GATEWAY_HEADERS.open]: String(slot.open), [GATEWAY_HEADERS.limit]: String(slot.limit) },
+        });
+    }
     const pair = new WebSocketPair();
     const server = pair[1];
-    const meta: ConnAttachment = {
-      id: crypto.randomUUID(),
-      keyId: request.headers.get(GATEWAY_HEADERS.keyId) ?? '',
-      gateway: this.#name,
-    };
+    const meta: ConnAttachment = { id: connId, keyId, gateway: this.#name };
     this.ctx.acceptWebSocket(server);
     server.serializeAttachment(meta);
     this.#conns.set(server, new Connection(server, meta));
@@ -167,6 +214,14 @@ export class StreamGateway extends DurableObject<Env> {
       this.#flush();
     });
     return true;
+  }
+
+  /** Which of `connIds` this gateway still holds open (the key-sockets object reconciling its slots). */
+  async holds(connIds: string[]): Promise<string[]> {
+    this.#index();
+    const live = new Set<string>();
+    for (const conn of this.#conns.values()) live.add(conn.meta.id);
+    return connIds.filter((id) => live.has(id));
   }
 
   /** Sockets and symbols held (admin diagnostics). */
@@ -232,7 +287,8 @@ export class StreamGateway extends DurableObject<Env> {
     const byKey = new Map<string, WebSocket[]>();
     for (const ws of sockets) {
       if (this.#gone.has(ws)) continue;
-      const meta = this.#meta(ws);
+      // The tracked connection's copy first: parsing every attachment every 3 s is per-socket work.
+      const meta = this.#conns.get(ws)?.meta ?? this.#meta(ws);
       if (!meta || meta.closing || !meta.keyId) continue;
       const list = byKey.get(meta.keyId);
       if (list) list.push(ws);
@@ -791,6 +847,71 @@ export class StreamGateway extends DurableObject<Env> {
     return conn;
   }
 
+  /**
+   * A slot for socket `conn` from its key's KeySockets object. Upgrades of one key that arrive
+   * while a call for it is in flight wait and go together in the next call: a storm of a
+   * thousand upgrades costs a few calls, and the first upgrade waits for no batch.
+   */
+  #slot(keyId: string, conn: string, limit: number): Promise<{ ok: boolean; open: number; limit: number }> {
+    return new Promise((resolve, reject) => {
+      const queued = this.#acquiring.get(keyId);
+      const request: SlotRequest = { conn, limit, resolve, reject };
+      if (queued !== undefined) {
+        if (queued) queued.push(request);
+        else this.#acquiring.set(keyId, [request]);
+        return;
+      }
+      this.#acquiring.set(keyId, null); // a call is in flight, nothing queued yet
+      void this.#acquireBatch(keyId, [request]);
+    });
+  }
+
+  async #acquireBatch(keyId: string, batch: SlotRequest[]): Promise<void> {
+    // One limit per call: every upgrade of a key carries the same one (its tier's).
+    const limit = Math.min(...batch.map((r) => r.limit));
+    try {
+      const grant: SlotGrant = await keySocketsFor(this.env, keyId).acquire(
+        batch.map((r) => r.conn),
+        this.#name,
+        limit,
+      );
+      for (const [i, r] of batch.entries())
+        r.resolve({ ok: i < grant.granted, open: grant.open, limit: grant.limit });
+    } catch (err) {
+      for (const r of batch) r.reject(err);
+    } finally {
+      const next = this.#acquiring.get(keyId);
+      if (next && next.length > 0) {
+        this.#acquiring.set(keyId, null);
+        void this.#acquireBatch(keyId, next);
+      } else this.#acquiring.delete(keyId);
+    }
+  }
+
+  /** Gives a closed socket's slot back to its key (batched per key, off the socket's path). */
+  #release(meta: ConnAttachment): void {
+    if (!meta.keyId) return;
+    const scheduled = this.#releases.size > 0;
+    const list = this.#releases.get(meta.keyId);
+    if (list) list.push(meta.id);
+    else this.#releases.set(meta.keyId, [meta.id]);
+    if (scheduled) return;
+    this.ctx.waitUntil(
+      new Promise((r) => setTimeout(r, RELEASE_BATCH_MS)).then(async () => {
+        const batch = [...this.#releases];
+        this.#releases.clear();
+        await Promise.all(
+          batch.map(([keyId, ids]) =>
+            keySocketsFor(this.env, keyId)
+              .release(ids)
+              // Lost releases are reclaimed when the key reaches its limit (KeySockets reconciles).
+              .catch((err: unknown) => this.#log.warn('socket slot release failed', { error: String(err) })),
+          ),
+        );
+      }),
+    );
+  }
+
   #drop(ws: WebSocket): void {
     this.#index(); // after a wake-up the socket is only known once the index is rebuilt
     // Never tracked again: a dropped socket's late frames must not rebuild it with a fresh budget.
@@ -799,6 +920,7 @@ export class StreamGateway extends DurableObject<Env> {
     if (!conn) return;
     this.#conns.delete(ws);
     recordWsConnection('close');
+    this.#release(conn.meta);
     for (const symbol of [...conn.subs.keys()]) this.#unsubscribe(conn, symbol);
     this.#subs.removeConn(conn.meta.id);
   }

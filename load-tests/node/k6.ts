@@ -12,6 +12,12 @@ const SCRIPTS: Record<string, string> = {
   chaos: 'chaos-test.js',
   api: 'api-slo-test.js',
 };
+/** The API_KEY each script needs (README, "Load testing"); `npm start` prints them. */
+const KEYS: Record<string, string> = {
+  websocket: 'a `read` key on the `high` tier ("load tests" in `npm start`\'s list)',
+  chaos: 'an admin key ("admin" in `npm start`\'s list: it sets and clears the D1 faults)',
+  api: 'an admin key on the `high` tier ("admin" in `npm start`\'s list: trade and read, high REST budget)',
+};
 
 const which = process.argv[2] ?? '';
 const script = SCRIPTS[which];
@@ -26,9 +32,14 @@ Install k6 (https://grafana.com/docs/k6/latest/set-up/install-k6/), e.g.
   brew install k6            # macOS
   sudo apt-get install k6    # Debian/Ubuntu after adding the k6 apt repository
   docker run --rm --network host -v "$PWD/load-tests:/scripts" -e BASE_URL -e API_KEY grafana/k6 run /scripts/${script}
-then: BASE_URL=http://127.0.0.1:8787 API_KEY=sk_… npm run loadtest:${which}
+then: BASE_URL=http://127.0.0.1:8787 API_KEY=sk_… npm run loadtest:${which}   (API_KEY: ${KEYS[which]})
 Without k6, the same scenarios run in Node: npm run loadtest:local`);
   process.exit(0);
 }
-const res = spawnSync('k6', ['run', path], { stdio: 'inherit', env: process.env });
+if (!process.env.API_KEY) {
+  console.error(`Set API_KEY to ${KEYS[which]}, and BASE_URL (default http://127.0.0.1:8787).`);
+  process.exit(2);
+}
+// Extra arguments go to k6: npm run loadtest:websocket -- --vus 1000 --duration 5m
+const res = spawnSync('k6', ['run', ...process.argv.slice(3), path], { stdio: 'inherit', env: process.env });
 process.exit(res.status ?? 1);

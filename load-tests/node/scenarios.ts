@@ -1,5 +1,5 @@
 import WebSocket from 'ws';
-import { BACKTEST_BODY, SLO, SYMBOLS } from '../lib/slo.js';
+import { BACKTEST_BODY, SLO, STREAM_SYMBOLS, SYMBOLS } from '../lib/slo.js';
 import { constantArrivalRate, timedFetch } from './open-model';
 import { errorRate, type Outcome, type Summary, summarize } from './stats';
 
@@ -110,17 +110,23 @@ export async function chaos(t: Target, rate: number, durationMs: number, faultRa
 }
 
 /**
- * `sockets` WebSocket clients subscribed to the demo symbols for `durationMs`; each message's
- * delivery latency is its receive time minus its server timestamp `st` (same host clock).
+ * The k6 WebSocket scenario (load-tests/k6-websocket-test.js): `sockets` clients opened at once,
+ * socket n subscribed to two of the simulator's symbols (n and n + 1), trades and quotes, acking
+ * every 8 data frames, for `durationMs`; each message's delivery latency is its receive time minus
+ * its server timestamp `st` (same host clock). Refused upgrades (a 429 included) count as failures.
  */
 export async function websocket(t: Target, sockets: number, durationMs: number): Promise<Row> {
   const outcomes: Outcome[] = [];
   let failures = 0;
+  const refusals = new Map<string, number>();
   const url = `${t.baseUrl.replace(/^http/, 'ws')}/api/v1/stream`;
+  const started = performance.now();
+  let subscribedAt = 0;
+  let subscribed = 0;
   const clients = await Promise.all(
     Array.from({ length: sockets }, (_, n) =>
       new Promise<WebSocket | null>((resolve) => {
-        const ws = new WebSocket(url, { headers: auth(t) });
+        const ws = new WebSocket(url, { headers: auth(t), perMessageDeflate: false });
         const timer = setTimeout(() => {
           ws.terminate();
           resolve(null);
@@ -128,13 +134,14 @@ export async function websocket(t: Target, sockets: number, durationMs: number):
         let unacked = 0;
         ws.on('open', () => {
           clearTimeout(timer);
-          const a = SYMBOLS[n % SYMBOLS.length];
-          const b = SYMBOLS[(n + 1) % SYMBOLS.length];
+          const a = STREAM_SYMBOLS[n % STREAM_SYMBOLS.length];
+          const b = STREAM_SYMBOLS[(n + 1) % STREAM_SYMBOLS.length];
           ws.send(
             JSON.stringify({ type: 'subscribe', symbols: [a, b], channels: ['trades', 'quotes'], bars: 0 }),
           );
           resolve(ws);
         });
+        let snapshots = 0;
         ws.on('message', (data) => {
           const now = Date.now();
           let frame: unknown;
@@ -143,12 +150,23 @@ export async function websocket(t: Target, sockets: number, durationMs: number):
           } catch {
             return;
           }
+          if (isSnapshot(frame) && ++snapshots === 2) {
+            subscribed++;
+            subscribedAt = performance.now();
+          }
           if (!isDataFrame(frame)) return;
           for (const m of frame.messages) outcomes.push({ ms: now - m.st, status: 200 });
           if (++unacked >= 8) {
             ws.send(JSON.stringify({ type: 'ack', frames: unacked }));
             unacked = 0;
           }
+        });
+        ws.on('unexpected-response', (_req, res) => {
+          const what = `HTTP ${res.statusCode}`;
+          refusals.set(what, (refusals.get(what) ?? 0) + 1);
+          clearTimeout(timer);
+          ws.terminate();
+          resolve(null);
         });
         ws.on('error', () => {
           clearTimeout(timer);
@@ -160,17 +178,29 @@ export async function websocket(t: Target, sockets: number, durationMs: number):
       }),
     ),
   );
+  const opened = performance.now() - started;
   await new Promise((r) => setTimeout(r, durationMs));
   for (const ws of clients) ws?.close(1000);
   const summary = summarize(outcomes);
   summary.failed += failures;
+  const refused = [...refusals].map(([what, n]) => `${n}× ${what}`).join(', ');
   return {
-    scenario: `websocket delivery (${sockets} sockets)`,
+    scenario: `websocket delivery (${sockets} sockets, 2 symbols each)`,
     summary,
     p95Slo: SLO.wsDeliveryP95Ms,
     errorSlo: 0,
-    note: failures ? `${failures} sockets failed to open` : `${outcomes.length} messages`,
+    note: [
+      `${outcomes.length} messages`,
+      `${sockets - failures} open in ${(opened / 1000).toFixed(1)} s, ${subscribed} subscribed by ${((subscribedAt - started) / 1000).toFixed(1)} s`,
+      failures ? `${failures} sockets failed to open${refused ? ` (${refused})` : ''}` : '',
+    ]
+      .filter(Boolean)
+      .join('; '),
   };
+}
+
+function isSnapshot(f: unknown): boolean {
+  return typeof f === 'object' && f !== null && 'type' in f && f.type === 'snapshot';
 }
 
 function isDataFrame(f: unknown): f is { type: 'data'; messages: Array<{ st: number }> } {

@@ -82,6 +82,10 @@ export function makeKey(name: string, scopes: Scope[], tier: 'standard' | 'high'
   };
 }
 
+/** The demo key for the stream load tests (k6-websocket-test.js): `read` on the `high` tier. */
+export const LOAD_TEST_KEY_NAME = 'demo-loadtest';
+const loadTestKey = () => makeKey(LOAD_TEST_KEY_NAME, ['read'], 'high');
+
 /**
  * Applies migrations (idempotent) and, on the first run against `persistTo`, seeds the demo
  * market and one demo key per scope. The seed record (with the demo keys, which exist only
@@ -94,7 +98,17 @@ export async function preparePlatform(
   mkdirSync(persistTo, { recursive: true });
   await applyMigrations(persistTo);
   const marker = join(persistTo, 'skippy-seed.json');
-  if (existsSync(marker)) return JSON.parse(readFileSync(marker, 'utf8')) as SeedInfo;
+  if (existsSync(marker)) {
+    const info = JSON.parse(readFileSync(marker, 'utf8')) as SeedInfo;
+    // State seeded before the load-test key existed gets it now, once.
+    if (!info.keys.some((k) => k.name === LOAD_TEST_KEY_NAME)) {
+      const k = loadTestKey();
+      await d1Execute(persistTo, { command: keyInsertSql(k) });
+      info.keys.push(k);
+      writeFileSync(marker, JSON.stringify(info, null, 2));
+    }
+    return info;
+  }
 
   log('Seeding the simulated market (2 years daily, 30 days of 1-minute bars)…');
   const now = Date.now();
@@ -104,6 +118,7 @@ export async function preparePlatform(
     makeKey('demo-trade', ['read', 'trade']),
     makeKey('demo-ingest', ['read', 'ingest']),
     makeKey('demo-admin', ['admin'], 'high'),
+    loadTestKey(),
   ];
   const file = join(persistTo, 'seed.sql');
   writeFileSync(file, `${seed.sql}\n${keys.map(keyInsertSql).join('\n')}\n`);

@@ -1,5 +1,5 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { connectToGateway, gatewayFor } from '../../durable-objects/stream-gateway/client';
+import { connectToGateway, GATEWAY_HEADERS, gatewayFor } from '../../durable-objects/stream-gateway/client';
 import { issueTicket, redeemTicket } from '../../durable-objects/stream-tickets/client';
 import { roomFor } from '../../durable-objects/symbol-room/client';
 import type { Principal } from '../../platform/auth/api-keys';
@@ -13,6 +13,7 @@ import { StreamTicket, StreamTicketRequest } from '../../schema/contracts/stream
 import { authenticate, presentedKey } from '../middleware/auth';
 import { refuseForeignOrigin } from '../middleware/socket-origin';
 import { createRouter } from '../router';
+import { chargeConnect, socketLimit, tooManySockets } from './stream-limits';
 
 /** Query parameters that look like credentials: refused, so a key never ends up in a URL or a log. */
 const KEY_PARAMS = ['key', 'api_key', 'apikey', 'token', 'access_token', 'authorization'];
@@ -87,12 +88,23 @@ export const streamRoutes = createRouter()
           },
         );
       }
-      const limiter = principal.tier === 'high' ? c.env.RATE_LIMIT_HIGH : c.env.RATE_LIMIT_STANDARD;
-      if (!(await limiter.limit({ key: principal.keyId })).success)
-        throw new ApiError('rate_limited', 'Rate limit exceeded for this API key.', {
-          headers: { 'retry-after': '60' },
-        });
-      const res = await connectToGateway(c.env, principal.keyId);
+      // The stream's own limits (not the REST budget): connects per key, then open sockets per key
+      // (counted across every gateway shard). Bots get the 429; a browser cannot read the status
+      // of a refused upgrade, so a ticket's socket opens and closes with 4008 and the reason.
+      const refuse = (err: ApiError) => {
+        if (!ticket || key) throw err;
+        return closedSocket(CloseCode.rateLimited, 'rate_limited', err.message);
+      };
+      const rateRefusal = await chargeConnect(c.env, principal);
+      if (rateRefusal) return refuse(rateRefusal);
+      const res = await connectToGateway(c.env, principal.keyId, socketLimit(c.env, principal.tier));
+      if (res.status === 429)
+        return refuse(
+          tooManySockets(
+            Number(res.headers.get(GATEWAY_HEADERS.open) ?? 0),
+            Number(res.headers.get(GATEWAY_HEADERS.limit) ?? 0),
+          ),
+        );
       if (res.status !== 101 || !res.webSocket)
         throw new ApiError(
           'upstream_unavailable',
