@@ -10,6 +10,7 @@ import {
 import { createLogger } from '../platform/logger';
 import { adminRoutes } from './admin/admin-routes';
 import { backtestsRoutes } from './backtests/backtests-routes';
+import { capacityRoutes } from './capacity/capacity-routes';
 import { barsRoutes } from './market/bars-routes';
 import { ingestRoutes, MAX_CSV_BYTES } from './market/ingest-routes';
 import { quotesRoutes } from './market/quotes-routes';
@@ -68,6 +69,7 @@ export function createApp() {
   app.use('/api/v1/admin/*', requireScope('admin'), rateLimit());
   app.use('/api/v1/predictions/*', requireScope('trade'), rateLimit());
   app.use('/api/v1/backtests/*', requireScope('trade'), rateLimit());
+  app.use('/api/v1/capacity', requireScope('read'), rateLimit());
   // The stream itself authenticates inside its handler (header or single-use ticket).
   app.use('/api/v1/stream/ticket', requireScope('read'), rateLimit());
   // After auth and rate limiting, before every validator: deep JSON must never reach a recursion.
@@ -80,6 +82,7 @@ export function createApp() {
   app.route('/api/v1/admin', adminRoutes);
   app.route('/api/v1/predictions', predictionsRoutes);
   app.route('/api/v1/backtests', backtestsRoutes);
+  app.route('/api/v1/capacity', capacityRoutes);
   app.route('/api/v1/stream', streamRoutes);
   app.route('/api/v1/admin/rooms', streamAdminRoutes);
   app.route('/api/v1/admin/debug', debugRoutes);
