@@ -19,6 +19,7 @@ import { requireScope } from './middleware/auth';
 import { authFailureLimit } from './middleware/auth-failures';
 import { bodyLimit } from './middleware/body-limit';
 import { cors } from './middleware/cors';
+import { d1Session } from './middleware/d1-session';
 import { jsonDepthLimit } from './middleware/json-depth';
 import { loadShed } from './middleware/load-shed';
 import { requestMetrics } from './middleware/metrics';
@@ -70,6 +71,16 @@ export function createApp() {
   app.use('/api/v1/predictions/*', requireScope('trade'), rateLimit());
   app.use('/api/v1/backtests/*', requireScope('trade'), rateLimit());
   app.use('/api/v1/capacity', requireScope('read'), rateLimit());
+  // Read paths run in a D1 session (read replicas; `x-d1-bookmark` gives read-your-writes), after
+  // auth so the key lookup stays on the primary. Not on WebSocket upgrades.
+  for (const path of [
+    '/api/v1/symbols/*',
+    '/api/v1/bars/*',
+    '/api/v1/ingest/bars',
+    '/api/v1/predictions/*',
+    '/api/v1/backtests/*',
+  ])
+    app.use(path, d1Session());
   // The stream itself authenticates inside its handler (header or single-use ticket).
   app.use('/api/v1/stream/ticket', requireScope('read'), rateLimit());
   // After auth and rate limiting, before every validator: deep JSON must never reach a recursion.
