@@ -1,10 +1,12 @@
 import { describeError } from '../api/api-error';
 import { BacktestsApi } from '../api/backtests-api';
+import { CapacityApi } from '../api/capacity-api';
 import { HttpClient } from '../api/http-client';
 import { MarketApi } from '../api/market-api';
 import { OpsApi } from '../api/ops-api';
 import { PredictionsApi } from '../api/predictions-api';
 import { backtestsPanel } from '../backtests/backtests-panel';
+import { capacityPanel } from '../capacity/capacity-panel';
 import { h } from '../lib/dom';
 import { showState } from '../lib/status-view';
 import { marketsPanel } from '../markets/markets-panel';
@@ -89,6 +91,7 @@ export function sessionApp(key: string, handlers: SessionHandlers): { el: HTMLEl
         },
         { id: 'backtests', label: 'Backtests', render: () => backtestsPanel(store, new BacktestsApi(http)) },
         { id: 'operations', label: 'Operations', render: () => operationsPanel(new OpsApi(http)) },
+        { id: 'capacity', label: 'Capacity', render: () => capacityPanel(new CapacityApi(http)) },
       ],
       (id) => store.emit('tab', id),
     );
