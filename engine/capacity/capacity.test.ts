@@ -78,6 +78,16 @@ describe('the Workers model', () => {
     expect(r.firstLimit.utilization).toBeGreaterThan(steady.firstLimit.utilization);
   });
 
+  it('places subscriptions by symbol: few symbols per gateway, pushes only where subscribers are', () => {
+    const spread = workersCapacity(WORKLOADS.internet);
+    const bySymbol = workersCapacity({ ...WORKLOADS.internet, placement: 'symbol' });
+    expect(spread.gateways.symbolsPerGateway).toBeGreaterThan(2_000);
+    expect(bySymbol.gateways.symbolsPerGateway).toBeLessThan(10);
+    expect(bySymbol.breaks).not.toContain('gateway.pushes');
+    expect(bySymbol.gateways.hotSymbol.gatewaysSpread).toBe(bySymbol.gateways.hotSymbol.gatewaysAffine);
+    expect(bySymbol.cost.monthlyUsd).toBeLessThan(spread.cost.monthlyUsd / 5);
+  });
+
   it('grows cost and load with users, never shrinking', () => {
     const curve = capacityCurve(WORKLOADS.broker);
     for (let i = 1; i < curve.length; i++) {
