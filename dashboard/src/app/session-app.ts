@@ -90,8 +90,8 @@ export function sessionApp(key: string, handlers: SessionHandlers): { el: HTMLEl
           render: () => predictionsPanel(store, new PredictionsApi(http)),
         },
         { id: 'backtests', label: 'Backtests', render: () => backtestsPanel(store, new BacktestsApi(http)) },
-        { id: 'operations', label: 'Operations', render: () => operationsPanel(new OpsApi(http)) },
         { id: 'capacity', label: 'Capacity', render: () => capacityPanel(new CapacityApi(http)) },
+        { id: 'operations', label: 'Operations', render: () => operationsPanel(new OpsApi(http)) },
       ],
       (id) => store.emit('tab', id),
     );
