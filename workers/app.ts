@@ -12,6 +12,7 @@ import { createLogger } from '../platform/logger';
 import { adminRoutes } from './admin/admin-routes';
 import { flagsAdminRoutes } from './admin/flags-admin-routes';
 import { backtestsRoutes } from './backtests/backtests-routes';
+import { capacityRoutes } from './capacity/capacity-routes';
 import { flagsRoutes } from './flags/flags-routes';
 import { barsRoutes } from './market/bars-routes';
 import { ingestRoutes, MAX_CSV_BYTES } from './market/ingest-routes';
@@ -21,6 +22,7 @@ import { requireScope } from './middleware/auth';
 import { authFailureLimit } from './middleware/auth-failures';
 import { bodyLimit } from './middleware/body-limit';
 import { cors } from './middleware/cors';
+import { d1Session } from './middleware/d1-session';
 import { jsonDepthLimit } from './middleware/json-depth';
 import { loadShed } from './middleware/load-shed';
 import { requestMetrics } from './middleware/metrics';
@@ -71,6 +73,17 @@ export function createApp() {
   app.use('/api/v1/admin/*', requireScope('admin'), rateLimit());
   app.use('/api/v1/predictions/*', requireScope('trade'), rateLimit());
   app.use('/api/v1/backtests/*', requireScope('trade'), rateLimit());
+  app.use('/api/v1/capacity', requireScope('read'), rateLimit());
+  // Read paths run in a D1 session (read replicas; `x-d1-bookmark` gives read-your-writes), after
+  // auth so the key lookup stays on the primary. Not on WebSocket upgrades.
+  for (const path of [
+    '/api/v1/symbols/*',
+    '/api/v1/bars/*',
+    '/api/v1/ingest/bars',
+    '/api/v1/predictions/*',
+    '/api/v1/backtests/*',
+  ])
+    app.use(path, d1Session());
   // The stream itself authenticates inside its handler (header or single-use ticket).
   app.use('/api/v1/stream/ticket', requireScope('read'), rateLimit());
   app.use('/api/v1/flags', requireScope('read'), rateLimit());
@@ -84,6 +97,7 @@ export function createApp() {
   app.route('/api/v1/admin', adminRoutes);
   app.route('/api/v1/predictions', predictionsRoutes);
   app.route('/api/v1/backtests', backtestsRoutes);
+  app.route('/api/v1/capacity', capacityRoutes);
   app.route('/api/v1/stream', streamRoutes);
   app.route('/api/v1/admin/rooms', streamAdminRoutes);
   app.route('/api/v1/admin/debug', debugRoutes);

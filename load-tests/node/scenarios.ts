@@ -38,6 +38,16 @@ async function run(
   return { scenario: name, summary: summarize(outcomes, dropped), p95Slo, errorSlo };
 }
 
+/**
+ * The in-run baseline: `GET /api/health` (no key, no storage) at the same fixed rate, so that a
+ * scenario's p95 can be read as a ratio to what the machine did in the same minutes.
+ */
+export function healthBaseline(t: Target, rate: number, durationMs: number): Promise<Row> {
+  return run('baseline GET /api/health', SLO.marketDataP95Ms, 0, rate, durationMs, () =>
+    timedFetch(`${t.baseUrl}/api/health`, {}),
+  );
+}
+
 export function marketData(t: Target, rate: number, durationMs: number): Promise<Row> {
   return run(
     'market data (symbols, quotes, bars)',

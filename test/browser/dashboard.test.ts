@@ -255,6 +255,7 @@ describe.skipIf(!hasChromium)('dashboard in Chromium', () => {
           '[data-testid="votes"], #panel-predictions .state-unavailable, #panel-predictions .state-error',
         ],
         ['Backtests', '#panel-backtests form'],
+        ['Capacity', '[data-testid="capacity-chart"]'],
         ['Markets', '.chart canvas'],
       ] as const) {
         await page.getByRole('tab', { name: tab }).click();

@@ -15,7 +15,7 @@ import { describe, expect, it } from 'vitest';
  */
 
 const ROOT = resolve(import.meta.dirname, '../..');
-const FEATURES = ['market', 'streaming', 'backtests', 'predictions', 'admin', 'ops'];
+const FEATURES = ['market', 'streaming', 'backtests', 'predictions', 'admin', 'ops', 'capacity', 'flags'];
 
 interface Edge {
   from: string;

@@ -1,5 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { cached, kvKey, wantsFresh } from '../../platform/cache';
+import { BOOKMARK_HEADER } from '../../platform/d1/session';
 import { readBars } from '../../platform/market/market-data';
 import { requireKnownSymbol } from '../../platform/market/symbol-guard';
 import { decodeCursor, encodeCursor } from '../../platform/paging/page-cursor';
@@ -61,7 +62,9 @@ export const barsRoutes = createRouter().openapi(
         freshMs: live ? 5_000 : 3_600_000,
         keepSeconds: live ? 3_600 : 86_400,
         memory: true,
-        bypass: wantsFresh(c.req.raw.headers),
+        // A client that sends a session bookmark asks to see at least that state (read-your-writes):
+        // a cached copy may be older, so only D1 through the session can answer it.
+        bypass: wantsFresh(c.req.raw.headers) || c.req.header(BOOKMARK_HEADER) !== undefined,
       },
       () => readBars(c.env, { symbol, timeframe: q.timeframe, from, to, limit: q.limit, direction }),
     );

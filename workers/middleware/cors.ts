@@ -13,7 +13,14 @@ export function cors() {
     const origins = allowedOrigins(c.env);
     return honoCors({
       origin: (origin) => (origins.includes(origin) ? origin : null),
-      allowHeaders: ['authorization', 'x-api-key', 'content-type', 'idempotency-key', 'traceparent'],
+      allowHeaders: [
+        'authorization',
+        'x-api-key',
+        'content-type',
+        'idempotency-key',
+        'traceparent',
+        'x-d1-bookmark',
+      ],
       allowMethods: ['GET', 'POST', 'DELETE', 'OPTIONS'],
       exposeHeaders: [
         'x-trace-id',
@@ -22,6 +29,7 @@ export function cors() {
         'ratelimit-remaining',
         'ratelimit-reset',
         'location',
+        'x-d1-bookmark',
       ],
       maxAge: 600,
     })(c, next);

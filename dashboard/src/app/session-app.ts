@@ -1,11 +1,13 @@
 import { describeError } from '../api/api-error';
 import { BacktestsApi } from '../api/backtests-api';
+import { CapacityApi } from '../api/capacity-api';
 import { FlagsApi } from '../api/flags-api';
 import { HttpClient } from '../api/http-client';
 import { MarketApi } from '../api/market-api';
 import { OpsApi } from '../api/ops-api';
 import { PredictionsApi } from '../api/predictions-api';
 import { backtestsPanel } from '../backtests/backtests-panel';
+import { capacityPanel } from '../capacity/capacity-panel';
 import { flagsPanel } from '../flags/flags-panel';
 import { h } from '../lib/dom';
 import { showState } from '../lib/status-view';
@@ -90,6 +92,7 @@ export function sessionApp(key: string, handlers: SessionHandlers): { el: HTMLEl
           render: () => predictionsPanel(store, new PredictionsApi(http)),
         },
         { id: 'backtests', label: 'Backtests', render: () => backtestsPanel(store, new BacktestsApi(http)) },
+        { id: 'capacity', label: 'Capacity', render: () => capacityPanel(new CapacityApi(http)) },
         {
           id: 'operations',
           label: 'Operations',
