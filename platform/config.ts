@@ -19,37 +19,32 @@ const flag = (fallback: boolean) =>
 const secret = <T extends z.ZodType>(schema: T) =>
   z.preprocess((v) => (v === '' ? undefined : v), schema.optional());
 
-const PriceBands = z
-  .string()
-  .default('')
-  .transform((s, ctx) => {
-    if (s.trim() === '') return {};
-    try {
-      return JSON.parse(s) as unknown;
-    } catch {
-      ctx.addIssue({ code: 'custom', message: 'expected a JSON object such as {"DOGE-USD": 25}' });
-      return z.NEVER;
-    }
-  })
-  .pipe(z.record(z.string(), z.number().positive().max(10_000)));
+/** A JSON object in a string var (empty: `{}`), then checked by `shape`. */
+const jsonObject = <T extends z.ZodType>(example: string, shape: T) =>
+  z
+    .string()
+    .default('')
+    .transform((s, ctx) => {
+      if (s.trim() === '') return {};
+      try {
+        return JSON.parse(s) as unknown;
+      } catch {
+        ctx.addIssue({ code: 'custom', message: `expected a JSON object such as ${example}` });
+        return z.NEVER;
+      }
+    })
+    .pipe(shape);
+
+const PriceBands = jsonObject('{"DOGE-USD": 25}', z.record(z.string(), z.number().positive().max(10_000)));
 
 /**
  * Per-environment flag defaults, JSON: `{"backtests.strategy.prediction": "on"}` serves that
  * variant to every key while no state is stored for the flag (platform/flags/catalog.ts).
  */
-const FlagDefaults = z
-  .string()
-  .default('')
-  .transform((s, ctx) => {
-    if (s.trim() === '') return {};
-    try {
-      return JSON.parse(s) as unknown;
-    } catch {
-      ctx.addIssue({ code: 'custom', message: 'expected a JSON object such as {"backtests.sweeps": "on"}' });
-      return z.NEVER;
-    }
-  })
-  .pipe(z.record(z.string().max(64), z.string().max(32)));
+const FlagDefaults = jsonObject(
+  '{"backtests.sweeps": "on"}',
+  z.record(z.string().max(64), z.string().max(32)),
+);
 
 /** What we use of an Analytics Engine dataset (declared here so Node tooling can parse configs too). */
 interface AnalyticsDataset {

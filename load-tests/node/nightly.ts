@@ -15,7 +15,8 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { buildDashboardIfNeeded } from '../../scripts/lib/dashboard';
-import { freePort, preparePlatform, type RunningPlatform, startWrangler } from '../../scripts/lib/platform';
+import type { RunningPlatform } from '../../scripts/lib/platform';
+import { startLocalPlatform } from './local-platform';
 import {
   backtests,
   chaos,
@@ -67,17 +68,9 @@ async function main(): Promise<number> {
   try {
     // wrangler dev serves the dashboard's build as assets and refuses to start without it.
     await buildDashboardIfNeeded((line) => console.log(line));
-    console.log('Preparing a fresh seeded platform…');
-    const seed = await preparePlatform(persistTo);
-    const admin = seed.keys.find((k) => k.scopes.includes('admin'));
-    if (!admin) throw new Error('no admin demo key');
-    platform = await startWrangler({
-      port: await freePort(),
-      persistTo,
-      vars: { SIMULATOR_ENABLED: 'true' },
-      timeoutMs: 120_000,
-    });
-    const t: Target = { baseUrl: platform.url, key: admin.key };
+    const started = await startLocalPlatform(persistTo);
+    platform = started.platform;
+    const t: Target = started.target;
     console.log(`wrangler dev on ${platform.url}; ${seconds} s per scenario`);
     // Warm-up, discarded: the first seconds after start-up (isolate compile, simulator, first D1
     // reads) are several times slower than the rest and would skew the baseline they precede.

@@ -11,7 +11,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, preparePlatform, type RunningPlatform, startWrangler } from '../../scripts/lib/platform';
+import type { RunningPlatform } from '../../scripts/lib/platform';
+import { startLocalPlatform } from './local-platform';
 import {
   backtests,
   chaos,
@@ -37,17 +38,7 @@ async function main(): Promise<void> {
     target = { baseUrl: process.env.BASE_URL.replace(/\/$/, ''), key: process.env.API_KEY };
   } else {
     persistTo = mkdtempSync(join(tmpdir(), 'skippy-load-'));
-    console.log('Preparing a fresh seeded platform…');
-    const seed = await preparePlatform(persistTo);
-    const admin = seed.keys.find((k) => k.scopes.includes('admin'));
-    if (!admin) throw new Error('no admin demo key');
-    platform = await startWrangler({
-      port: await freePort(),
-      persistTo,
-      vars: { SIMULATOR_ENABLED: 'true' },
-      timeoutMs: 120_000,
-    });
-    target = { baseUrl: platform.url, key: admin.key };
+    ({ platform, target } = await startLocalPlatform(persistTo));
     console.log(`wrangler dev on ${platform.url}; ${seconds} s per scenario`);
   }
   const rows: Row[] = [];
