@@ -9,7 +9,7 @@
  * (bench/ws-floor), the same broadcast as a bare Durable Object under `wrangler dev`.
  *
  *   npm run bench:ws -- --cases=100,1000,5000,10000x100 --runs=3 --seconds=10 [--direct] [--profile] [--deflate]
- *     [--publisher=socket|http] [--per-gateway=N] [--no-floor] [--log-level=warn]
+ *     [--publisher=socket|http] [--per-gateway=N] [--shards=N] [--no-floor] [--log-level=warn]
  *   npm run bench:ws -- --cases=storm --runs=3 [--log-level=warn] [--direct] [--profile]
  *
  * A case `N` is N subscribers of one symbol; `NxS` is N sockets over S symbols (socket i on symbol
@@ -71,6 +71,8 @@ const DEFLATE = process.argv.includes('--deflate');
 const RUNS = Number(arg('runs', '3'));
 /** `--per-gateway=N`: sockets per gateway object (STREAM_SOCKETS_PER_GATEWAY) for this run. */
 const PER_GATEWAY = arg('per-gateway', '');
+/** `--shards=N`: gateways new sockets start on (STREAM_GATEWAY_SHARDS) for this run. */
+const SHARDS = arg('shards', '');
 const SECONDS = Number(arg('seconds', '10'));
 const DIRECT = process.argv.includes('--direct');
 /** `--no-floor`: skip the bare-Durable-Object row (bench/ws-floor), which adds a server per case. */
@@ -310,6 +312,7 @@ async function startServer(
     '--var',
     'SIMULATOR_ENABLED:false',
     ...(PER_GATEWAY ? ['--var', `STREAM_SOCKETS_PER_GATEWAY:${PER_GATEWAY}`] : []),
+    ...(SHARDS ? ['--var', `STREAM_GATEWAY_SHARDS:${SHARDS}`] : []),
     ...(LOG_LEVEL ? ['--var', `LOG_LEVEL:${LOG_LEVEL}`] : []),
     ...Object.entries(vars).flatMap(([k, v]) => ['--var', `${k}:${v}`]),
   );
