@@ -103,6 +103,7 @@ const caseName = (c: Case) =>
 
 interface CaseResult {
   p50: number;
+  p95: number;
   p99: number;
   max: number;
   fanoutP50: number;
@@ -241,6 +242,7 @@ async function measure(opts: {
     const fan = Array.from(Float64Array.from(report.fanout).sort());
     return {
       p50: percentile(list, 50),
+      p95: percentile(list, 95),
       p99: percentile(list, 99),
       max: list.at(-1) ?? Number.NaN,
       fanoutP50: percentile(fan, 50),
@@ -830,6 +832,7 @@ async function attempt(name: string, run: () => Promise<CaseResult>): Promise<Ca
     const nan = Number.NaN;
     return {
       p50: nan,
+      p95: nan,
       p99: nan,
       max: nan,
       fanoutP50: nan,
@@ -926,6 +929,7 @@ try {
         N: caseName(r.c),
         impl,
         p50_ms: fmt(med(xs, 'p50')),
+        p95_ms: fmt(med(xs, 'p95')),
         p99_ms: fmt(med(xs, 'p99')),
         p99_spread: rng(xs, 'p99'),
         max_ms: fmt(med(xs, 'max')),
@@ -942,6 +946,7 @@ try {
       N: caseName(r.c),
       impl,
       p50_ms: fmt(med(a, 'p50') / med(b, 'p50'), 2),
+      p95_ms: fmt(med(a, 'p95') / med(b, 'p95'), 2),
       p99_ms: fmt(med(a, 'p99') / med(b, 'p99'), 2),
       p99_spread: '',
       max_ms: '',

@@ -9,7 +9,13 @@ import { reportBackgroundError } from '../../platform/sentry';
 import { newTrace } from '../../platform/trace';
 import { PUBLISH_LIMITS, PublishFrame } from '../../schema/contracts/ingest';
 import { CloseCode, STREAM_LIMITS } from '../../schema/contracts/stream';
-import { type CheckedTicks, checkTicks, roomFor, type SymbolRoom, sequenceTicks } from '../symbol-room/client';
+import {
+  type CheckedTicks,
+  checkTicks,
+  roomFor,
+  type SymbolRoom,
+  sequenceTicks,
+} from '../symbol-room/client';
 
 /** Headers the Worker sets on the upgrade it forwards (after authenticating the key). */
 export const INGEST_HEADERS = { keyId: 'x-skippy-key-id', tier: 'x-skippy-key-tier' } as const;
