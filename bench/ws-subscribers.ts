@@ -57,8 +57,8 @@ function stormOne(c: StormCmd, i: number, t0: number): Promise<StormOutcome> {
   });
 }
 
-/** The server's `ackEvery` (the most frames a client may leave unacknowledged). */
-const ACK_EVERY = 32;
+/** The server's `ackEvery` (the most frames a client may leave unacknowledged) until its welcome says otherwise. */
+let ackEvery = 64;
 const sockets: WebSocket[] = [];
 let recording = false;
 let latencies: number[] = [];
@@ -97,7 +97,7 @@ async function openOne(c: ConnectCmd, i: number): Promise<void> {
   let unackedBytes = 0;
   // A random first ack phase, as the shipped client does: subscribers acking in lockstep make
   // the gateway answer 1,000 acks in one burst, which stalls the next tick.
-  let ackAt = 1 + Math.floor(Math.random() * ACK_EVERY);
+  let ackAt = 1 + Math.floor(Math.random() * ackEvery);
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('socket not ready in 60 s')), 60_000);
     ws.on('error', (err) => {
@@ -115,6 +115,11 @@ async function openOne(c: ConnectCmd, i: number): Promise<void> {
       const text = data.toString();
       const { trades, data: isData } = onFrame(text);
       if (!isData) {
+        const every = /"ackEvery":(\d+)/.exec(text)?.[1];
+        if (text.includes('"type":"welcome"') && every) {
+          ackEvery = Number(every);
+          ackAt = 1 + Math.floor(Math.random() * ackEvery); // the random phase, within the server's window
+        }
         if (text.includes('"type":"snapshot"')) {
           clearTimeout(timer);
           resolve();
@@ -135,7 +140,7 @@ async function openOne(c: ConnectCmd, i: number): Promise<void> {
           ws.send(JSON.stringify({ type: 'ack', frames: unacked }));
           unacked = 0;
           unackedBytes = 0;
-          ackAt = ACK_EVERY;
+          ackAt = ackEvery;
         }
       }
     });

@@ -9,7 +9,7 @@
  * (bench/ws-floor), the same broadcast as a bare Durable Object under `wrangler dev`.
  *
  *   npm run bench:ws -- --cases=100,1000,5000,10000x100 --runs=3 --seconds=10 [--direct] [--profile] [--deflate]
- *     [--publisher=socket|http] [--per-gateway=N] [--no-floor] [--log-level=warn]
+ *     [--publisher=socket|http] [--per-gateway=N] [--shards=N] [--no-floor] [--log-level=warn]
  *   npm run bench:ws -- --cases=storm --runs=3 [--log-level=warn] [--direct] [--profile]
  *
  * A case `N` is N subscribers of one symbol; `NxS` is N sockets over S symbols (socket i on symbol
@@ -71,6 +71,8 @@ const DEFLATE = process.argv.includes('--deflate');
 const RUNS = Number(arg('runs', '3'));
 /** `--per-gateway=N`: sockets per gateway object (STREAM_SOCKETS_PER_GATEWAY) for this run. */
 const PER_GATEWAY = arg('per-gateway', '');
+/** `--shards=N`: gateways new sockets start on (STREAM_GATEWAY_SHARDS) for this run. */
+const SHARDS = arg('shards', '');
 const SECONDS = Number(arg('seconds', '10'));
 const DIRECT = process.argv.includes('--direct');
 /** `--no-floor`: skip the bare-Durable-Object row (bench/ws-floor), which adds a server per case. */
@@ -101,6 +103,7 @@ const caseName = (c: Case) =>
 
 interface CaseResult {
   p50: number;
+  p95: number;
   p99: number;
   max: number;
   fanoutP50: number;
@@ -239,6 +242,7 @@ async function measure(opts: {
     const fan = Array.from(Float64Array.from(report.fanout).sort());
     return {
       p50: percentile(list, 50),
+      p95: percentile(list, 95),
       p99: percentile(list, 99),
       max: list.at(-1) ?? Number.NaN,
       fanoutP50: percentile(fan, 50),
@@ -310,6 +314,7 @@ async function startServer(
     '--var',
     'SIMULATOR_ENABLED:false',
     ...(PER_GATEWAY ? ['--var', `STREAM_SOCKETS_PER_GATEWAY:${PER_GATEWAY}`] : []),
+    ...(SHARDS ? ['--var', `STREAM_GATEWAY_SHARDS:${SHARDS}`] : []),
     ...(LOG_LEVEL ? ['--var', `LOG_LEVEL:${LOG_LEVEL}`] : []),
     ...Object.entries(vars).flatMap(([k, v]) => ['--var', `${k}:${v}`]),
   );
@@ -827,6 +832,7 @@ async function attempt(name: string, run: () => Promise<CaseResult>): Promise<Ca
     const nan = Number.NaN;
     return {
       p50: nan,
+      p95: nan,
       p99: nan,
       max: nan,
       fanoutP50: nan,
@@ -923,6 +929,7 @@ try {
         N: caseName(r.c),
         impl,
         p50_ms: fmt(med(xs, 'p50')),
+        p95_ms: fmt(med(xs, 'p95')),
         p99_ms: fmt(med(xs, 'p99')),
         p99_spread: rng(xs, 'p99'),
         max_ms: fmt(med(xs, 'max')),
@@ -939,6 +946,7 @@ try {
       N: caseName(r.c),
       impl,
       p50_ms: fmt(med(a, 'p50') / med(b, 'p50'), 2),
+      p95_ms: fmt(med(a, 'p95') / med(b, 'p95'), 2),
       p99_ms: fmt(med(a, 'p99') / med(b, 'p99'), 2),
       p99_spread: '',
       max_ms: '',

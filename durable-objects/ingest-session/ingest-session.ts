@@ -9,7 +9,13 @@ import { reportBackgroundError } from '../../platform/sentry';
 import { newTrace } from '../../platform/trace';
 import { PUBLISH_LIMITS, PublishFrame } from '../../schema/contracts/ingest';
 import { CloseCode, STREAM_LIMITS } from '../../schema/contracts/stream';
-import { checkTicks, roomFor, type SymbolRoom, sequenceTicks } from '../symbol-room/client';
+import {
+  type CheckedTicks,
+  checkTicks,
+  roomFor,
+  type SymbolRoom,
+  sequenceTicks,
+} from '../symbol-room/client';
 
 /** Headers the Worker sets on the upgrade it forwards (after authenticating the key). */
 export const INGEST_HEADERS = { keyId: 'x-skippy-key-id', tier: 'x-skippy-key-tier' } as const;
@@ -17,8 +23,18 @@ export const INGEST_HEADERS = { keyId: 'x-skippy-key-id', tier: 'x-skippy-key-ti
 /** A socket's frames: validated, waiting for their turn (in arrival order), and handed to rooms but not yet answered. */
 interface SocketQueue {
   running: boolean;
-  frames: PublishFrame[];
+  frames: QueuedFrame[];
   applying: number;
+}
+
+/**
+ * A frame waiting for its turn, its check (rate limit, symbols) already started when it arrived:
+ * checks overlap, so a check that waits on I/O (the rate limiter is a subrequest) holds the
+ * frames behind it for one round trip, not one round trip each.
+ */
+interface QueuedFrame {
+  frame: PublishFrame;
+  checked: Promise<CheckedTicks>;
 }
 
 /** While D1 cannot answer the key re-check, publishing goes on this long after the last good one. */
@@ -146,7 +162,9 @@ export class IngestSession extends DurableObject<Env> {
       );
       return;
     }
-    q.frames.push(frame.data);
+    const checked = this.#check(meta, frame.data);
+    checked.catch(() => {}); // awaited in turn by #drain; this only keeps it from counting as unhandled
+    q.frames.push({ frame: frame.data, checked });
     if (!q.running) await this.#drain(ws, q);
   }
 
@@ -199,10 +217,10 @@ export class IngestSession extends DurableObject<Env> {
     try {
       // A revoked key empties the queue (`#refuse`): what is left is never applied.
       for (let f = q.frames.shift(); f; f = q.frames.shift()) {
-        const frame = f;
+        const frame = f.frame;
         const traceId = newTrace().traceId;
         try {
-          const checked = await this.#check(ws, frame);
+          const checked = await f.checked;
           q.applying++;
           const used = new Map<string, DurableObjectStub<SymbolRoom>>();
           sequenceTicks(
@@ -242,8 +260,7 @@ export class IngestSession extends DurableObject<Env> {
   }
 
   /** The per-frame rate limit and the symbol check, as the HTTP route applies them. */
-  async #check(ws: WebSocket, f: PublishFrame) {
-    const meta = attachment(ws);
+  async #check(meta: Attachment, f: PublishFrame): Promise<CheckedTicks> {
     const limiter = meta.tier === 'high' ? this.env.RATE_LIMIT_HIGH : this.env.RATE_LIMIT_STANDARD;
     if (!(await limiter.limit({ key: meta.keyId })).success)
       throw new ApiError('rate_limited', 'Rate limit exceeded for this API key; resend after a pause.');
@@ -335,7 +352,7 @@ export class IngestSession extends DurableObject<Env> {
     const err = new ApiError('unauthorized', message);
     const traceId = newTrace().traceId;
     const q = this.#queues.get(ws);
-    for (const f of q?.frames.splice(0) ?? []) this.#reject(ws, f.id, err, traceId);
+    for (const f of q?.frames.splice(0) ?? []) this.#reject(ws, f.frame.id, err, traceId);
     this.#reject(ws, undefined, err, traceId);
     this.#close(ws, CloseCode.authFailed, 'auth_failed');
   }

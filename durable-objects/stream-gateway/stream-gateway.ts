@@ -105,6 +105,12 @@ export class StreamGateway extends DurableObject<Env> {
   readonly #releases = new Map<string, string[]>();
   /** Per key, upgrades waiting for a slot while the key's previous `acquire` call is in flight. */
   readonly #acquiring = new Map<string, SlotRequest[] | null>();
+  /**
+   * Client frames received and not yet counted in the metrics. Acks (most of the inbound traffic)
+   * are counted once per fan-out instead of once each: every count is a metrics observation, and
+   * past 500 of them the isolate ships a batch early. Other frames are counted at once.
+   */
+  #inbound = 0;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -235,7 +241,7 @@ export class StreamGateway extends DurableObject<Env> {
     if (this.#gone.has(ws)) return;
     const conn = this.#conn(ws);
     if (!conn) return;
-    recordWsMessage('in');
+    this.#inbound++;
     try {
       await this.#onMessage(conn, message);
     } catch (err) {
@@ -261,6 +267,7 @@ export class StreamGateway extends DurableObject<Env> {
    * them, and the sockets of revoked keys are closed with 4001. Nothing per message; nothing idle.
    */
   override async alarm(): Promise<void> {
+    this.#countInbound();
     const sockets = this.ctx.getWebSockets();
     if (sockets.length === 0) {
       this.#alarmArmed = false;
@@ -337,6 +344,13 @@ export class StreamGateway extends DurableObject<Env> {
     this.#flush();
   }
 
+  /** Records the client frames counted since the last call (see `#inbound`). */
+  #countInbound(): void {
+    if (this.#inbound === 0) return;
+    recordWsMessage('in', this.#inbound);
+    this.#inbound = 0;
+  }
+
   /** Ships this isolate's stream metrics (a no-op until a flush is due). */
   #flush(): void {
     flushSoon(this.env, (p) => this.ctx.waitUntil(p));
@@ -368,6 +382,7 @@ export class StreamGateway extends DurableObject<Env> {
     }
     const ack = ackLike && typeof message === 'string' ? ACK_EXACT.exec(message) : null;
     if (ack) return this.#onAck(conn, Number(ack[1]));
+    this.#countInbound();
     // Anything but a plain ack may change a budget: keep the attachment's copy current.
     this.#persist(conn);
     if (typeof message !== 'string')
@@ -727,6 +742,7 @@ export class StreamGateway extends DurableObject<Env> {
     }
     // One metric update per batch, not per socket: at thousands of sockets it is a measurable share.
     if (sent > 0) recordWsMessage('out', sent);
+    this.#countInbound();
     // Delivery latency once per batch per gateway (not per socket), from its oldest message.
     const oldest = fresh[0];
     if (oldest && [...byMask.values()].some((m) => m.frame !== '')) {

@@ -75,7 +75,10 @@ export const STREAM_LIMITS = {
   /** Tokens an `ack` frame costs (written exactly as `{"type":"ack",…`), so acks never starve requests. */
   ackCost: 0.1,
   /** A client acknowledges data frames with `{type:'ack', frames:n}` at least every this many frames… */
-  ackEvery: 32,
+  // 64 (was 32): each ack is an event the gateway's thread dispatches between fan-outs; at 1,000
+  // subscribers halving them is measurable in bench:ws, and the 128-frame window (FLOW.conflateFrames)
+  // still leaves a client acking every ackEvery/2 frames far from looking behind.
+  ackEvery: 64,
   /** …or once this many bytes of data frames arrived since the last ack, whichever comes first. */
   ackBytes: 64 * 1024,
   /** Recent 1-minute bars included in a snapshot by default, and the most a client may ask for. */
