@@ -522,72 +522,35 @@ interface MonthlyRates {
 
 /** Per-second rates × seconds a month, less what the plan includes, × the dated prices. */
 function costLines(p: PriceTable, seconds: number, r: MonthlyRates): CostLine[] {
-  const over = (qty: number, included: number, perMillion: number) =>
-    round2((Math.max(0, qty - included) / 1e6) * perMillion);
+  /** A metered line: the month's quantity, less what the plan includes, at a price per million. */
+  const metered = (item: string, unit: string, quantity: number, included: number, perMillion: number) => ({
+    item,
+    quantity,
+    unit,
+    usd: round2((Math.max(0, quantity - included) / 1e6) * perMillion),
+  });
   const m = (rate: number) => rate * seconds;
   const doGbS = r.doActiveObjects * seconds * p.durableObjects.gbPerObject;
+  const { workers: w, durableObjects: o, queues: q, d1, kv } = p;
   return [
-    { item: 'Workers Paid plan', quantity: 1, unit: 'month', usd: p.workers.baseMonthly },
-    {
-      item: 'Worker requests',
-      quantity: m(r.workerRequests),
-      unit: 'requests',
-      usd: over(m(r.workerRequests), p.workers.includedRequests, p.workers.perMillionRequests),
-    },
-    {
-      item: 'Worker CPU',
-      quantity: m(r.workerCpuMs),
-      unit: 'CPU ms',
-      usd: over(m(r.workerCpuMs), p.workers.includedCpuMs, p.workers.perMillionCpuMs),
-    },
-    {
-      item: 'Durable Object requests',
-      quantity: m(r.doRequests),
-      unit: 'requests',
-      usd: over(m(r.doRequests), p.durableObjects.includedRequests, p.durableObjects.perMillionRequests),
-    },
-    {
-      // Rooms receive batches and gateways receive pushes every second: neither hibernates while
-      // the market moves, so both are billed for wall time at 128 MB.
-      item: 'Durable Object duration',
-      quantity: doGbS,
-      unit: 'GB-s',
-      usd: over(doGbS, p.durableObjects.includedGbSeconds, p.durableObjects.perMillionGbSeconds),
-    },
-    {
-      item: 'Queue operations',
-      quantity: m(r.queueMessages) * p.queues.operationsPerMessage,
-      unit: 'operations',
-      usd: over(
-        m(r.queueMessages) * p.queues.operationsPerMessage,
-        p.queues.includedOperations,
-        p.queues.perMillionOperations,
-      ),
-    },
-    {
-      item: 'D1 rows read',
-      quantity: m(r.d1RowsRead),
-      unit: 'rows',
-      usd: over(m(r.d1RowsRead), p.d1.includedRowsRead, p.d1.perMillionRowsRead),
-    },
-    {
-      item: 'D1 rows written',
-      quantity: m(r.d1RowsWritten),
-      unit: 'rows',
-      usd: over(m(r.d1RowsWritten), p.d1.includedRowsWritten, p.d1.perMillionRowsWritten),
-    },
-    {
-      item: 'KV reads',
-      quantity: m(r.kvReads),
-      unit: 'reads',
-      usd: over(m(r.kvReads), p.kv.includedReads, p.kv.perMillionReads),
-    },
-    {
-      item: 'KV writes',
-      quantity: m(r.kvWrites),
-      unit: 'writes',
-      usd: over(m(r.kvWrites), p.kv.includedWrites, p.kv.perMillionWrites),
-    },
+    { item: 'Workers Paid plan', quantity: 1, unit: 'month', usd: w.baseMonthly },
+    metered('Worker requests', 'requests', m(r.workerRequests), w.includedRequests, w.perMillionRequests),
+    metered('Worker CPU', 'CPU ms', m(r.workerCpuMs), w.includedCpuMs, w.perMillionCpuMs),
+    metered('Durable Object requests', 'requests', m(r.doRequests), o.includedRequests, o.perMillionRequests),
+    // Rooms receive batches and gateways receive pushes every second: neither hibernates while
+    // the market moves, so both are billed for wall time at 128 MB.
+    metered('Durable Object duration', 'GB-s', doGbS, o.includedGbSeconds, o.perMillionGbSeconds),
+    metered(
+      'Queue operations',
+      'operations',
+      m(r.queueMessages) * q.operationsPerMessage,
+      q.includedOperations,
+      q.perMillionOperations,
+    ),
+    metered('D1 rows read', 'rows', m(r.d1RowsRead), d1.includedRowsRead, d1.perMillionRowsRead),
+    metered('D1 rows written', 'rows', m(r.d1RowsWritten), d1.includedRowsWritten, d1.perMillionRowsWritten),
+    metered('KV reads', 'reads', m(r.kvReads), kv.includedReads, kv.perMillionReads),
+    metered('KV writes', 'writes', m(r.kvWrites), kv.includedWrites, kv.perMillionWrites),
   ];
 }
 
