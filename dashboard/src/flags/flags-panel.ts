@@ -2,6 +2,7 @@ import { describeError } from '../api/api-error';
 import type { Flag, FlagsApi } from '../api/flags-api';
 import { h, replace } from '../lib/dom';
 import { showState } from '../lib/status-view';
+import { visiblePoller } from '../lib/visible-poller';
 import { flagView } from './flag-view';
 
 /** Flags change only through the admin API; a slow poll while visible is enough (the button reads at once). */
@@ -15,7 +16,6 @@ const REFRESH_MS = 30_000;
 export function flagsPanel(api: FlagsApi): HTMLElement {
   const box = h('div', { 'data-testid': 'flags' });
   const updated = h('p', { class: 'muted', 'aria-live': 'polite' });
-  let timer: ReturnType<typeof setTimeout> | null = null;
   let loaded = false;
   const root = h(
     'section',
@@ -31,8 +31,7 @@ export function flagsPanel(api: FlagsApi): HTMLElement {
   );
 
   const refresh = async () => {
-    if (timer) clearTimeout(timer);
-    timer = null;
+    poller.cancel();
     if (!loaded) showState(box, { kind: 'loading', text: 'Reading flags…' });
     try {
       const flags = await api.flags();
@@ -47,19 +46,10 @@ export function flagsPanel(api: FlagsApi): HTMLElement {
         retry: () => void refresh(),
       });
     }
-    schedule();
+    poller.schedule();
   };
 
-  // Polls only while the panel is visible (and attached), as the operations panel does.
-  const schedule = () => {
-    if (timer) clearTimeout(timer);
-    timer = setTimeout(() => {
-      if (!root.isConnected) return;
-      if (root.closest('[hidden]')) schedule();
-      else void refresh();
-    }, REFRESH_MS);
-  };
-
+  const poller = visiblePoller(root, REFRESH_MS, () => void refresh());
   void refresh();
   return root;
 }

@@ -4,6 +4,7 @@ import type { DetailedHealth, OpsApi } from '../api/ops-api';
 import { h, replace } from '../lib/dom';
 import { formatInt, formatMs, formatNumber, formatPct } from '../lib/format';
 import { showState } from '../lib/status-view';
+import { visiblePoller } from '../lib/visible-poller';
 import { type OpsSummary, summarise } from './platform-metrics';
 import { ERROR_RATE_SLO } from './slo';
 
@@ -15,13 +16,11 @@ export function operationsPanel(api: OpsApi): HTMLElement {
   const healthBox = h('div', { 'data-testid': 'ops-health' });
   const updated = h('p', { class: 'muted', 'aria-live': 'polite' });
   let prev: { exp: Exposition; at: number } | null = null;
-  let timer: ReturnType<typeof setTimeout> | null = null;
   let metricsDenied = false;
   const root = h('div', { class: 'operations' });
 
   const refresh = async () => {
-    if (timer) clearTimeout(timer);
-    timer = null;
+    poller.cancel();
     const [m, hl] = await Promise.allSettled([
       metricsDenied ? Promise.reject(null) : api.metrics(),
       api.health(),
@@ -51,21 +50,12 @@ export function operationsPanel(api: OpsApi): HTMLElement {
     if (hl.status === 'fulfilled') renderHealth(healthBox, hl.value);
     else showState(healthBox, { kind: 'error', text: `Health check failed: ${describeError(hl.reason)}` });
     updated.textContent = `Updated ${new Date().toLocaleTimeString()} · refreshes every ${REFRESH_MS / 1000} s while open`;
-    schedule();
-  };
-
-  // Polls only while the panel is visible (and attached): a hidden tab costs no requests.
-  const schedule = () => {
-    if (timer) clearTimeout(timer);
-    timer = setTimeout(() => {
-      if (!root.isConnected) return;
-      if (root.closest('[hidden]')) schedule();
-      else void refresh();
-    }, REFRESH_MS);
+    poller.schedule();
   };
 
   showState(metricsBox, { kind: 'loading', text: 'Reading /metrics…' });
   showState(healthBox, { kind: 'loading', text: 'Checking dependencies…' });
+  const poller = visiblePoller(root, REFRESH_MS, () => void refresh());
   void refresh();
 
   replace(
