@@ -58,7 +58,9 @@ function stormOne(c: StormCmd, i: number, t0: number): Promise<StormOutcome> {
 }
 
 /** The server's `ackEvery` (the most frames a client may leave unacknowledged) until its welcome says otherwise. */
-let ackEvery = 64;
+let ackEvery = 512;
+/** The server's `ackBytes`; subscribers ack at half of it, as the shipped client does. */
+let ackBytes = 128 * 1024;
 const sockets: WebSocket[] = [];
 let recording = false;
 let latencies: number[] = [];
@@ -116,6 +118,8 @@ async function openOne(c: ConnectCmd, i: number): Promise<void> {
       const { trades, data: isData } = onFrame(text);
       if (!isData) {
         const every = /"ackEvery":(\d+)/.exec(text)?.[1];
+        const bytes = /"ackBytes":(\d+)/.exec(text)?.[1];
+        if (bytes) ackBytes = Number(bytes);
         if (text.includes('"type":"welcome"') && every) {
           ackEvery = Number(every);
           ackAt = 1 + Math.floor(Math.random() * ackEvery); // the random phase, within the server's window
@@ -136,7 +140,7 @@ async function openOne(c: ConnectCmd, i: number): Promise<void> {
       if (c.mode === 'ours') {
         unacked++;
         unackedBytes += text.length;
-        if (unacked >= ackAt || unackedBytes >= 65_536) {
+        if (unacked >= ackAt || unackedBytes >= ackBytes / 2) {
           ws.send(JSON.stringify({ type: 'ack', frames: unacked }));
           unacked = 0;
           unackedBytes = 0;

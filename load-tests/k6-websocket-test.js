@@ -57,7 +57,14 @@ export function stream() {
   const symbols = [STREAM_SYMBOLS[first], STREAM_SYMBOLS[(first + 1) % STREAM_SYMBOLS.length]];
   const started = Date.now();
   let subscribed = false;
+  // Flow control as the shipped client does it (docs/streaming.md, "Acks"): ack at half of the
+  // welcome's ackEvery frames or ackBytes bytes, the first time at a random phase, so 1,000
+  // sessions do not ack in lockstep (each ack is an event the gateway dispatches).
   let unacked = 0;
+  let unackedBytes = 0;
+  let ackEvery = 256;
+  let ackBytes = 64 * 1024;
+  let ackAt = 1 + Math.floor(Math.random() * ackEvery);
   const ws = new WebSocket(WS_URL, null, { headers: { authorization: `Bearer ${API_KEY}` } });
   ws.addEventListener('open', () => {
     wsErrors.add(false);
@@ -66,8 +73,14 @@ export function stream() {
     setTimeout(() => ws.close(1000), SESSION_MS);
   });
   ws.addEventListener('message', (e) => {
-    const frame = JSON.parse(String(/** @type {import('k6/websockets').MessageEvent} */ (e).data));
+    const text = String(/** @type {import('k6/websockets').MessageEvent} */ (e).data);
+    const frame = JSON.parse(text);
     if (frame.type === 'error') errorFrames.add(1);
+    if (frame.type === 'welcome') {
+      ackEvery = Math.max(1, Math.floor(frame.limits.ackEvery / 2));
+      ackBytes = frame.limits.ackBytes / 2;
+      ackAt = 1 + Math.floor(Math.random() * ackEvery);
+    }
     if (frame.type === 'snapshot' && !subscribed) {
       subscribed = true;
       subscribeTime.add(Date.now() - started);
@@ -79,10 +92,12 @@ export function stream() {
       messages.add(1);
     }
     unacked++;
-    // Flow control (docs/streaming.md, "Acks"): acknowledge processed data frames.
-    if (unacked >= 8) {
+    unackedBytes += text.length;
+    if (unacked >= ackAt || unackedBytes >= ackBytes) {
       ws.send(JSON.stringify({ type: 'ack', frames: unacked }));
       unacked = 0;
+      unackedBytes = 0;
+      ackAt = ackEvery;
     }
   });
   // A refused upgrade (401, 429…: the socket never opens) or a socket that failed.

@@ -5,6 +5,7 @@ import { config } from '../../platform/config';
 import { ApiError, isDependencyFailure, toErrorBody, zodIssues } from '../../platform/errors';
 import { frameTooBig } from '../../platform/frame-size';
 import { createLogger } from '../../platform/logger';
+import { KEY_REQUEST_LIMITS, KEY_REQUEST_WINDOW_SECONDS } from '../../platform/rate-limits';
 import { reportBackgroundError } from '../../platform/sentry';
 import { newTrace } from '../../platform/trace';
 import { PUBLISH_LIMITS, PublishFrame } from '../../schema/contracts/ingest';
@@ -16,6 +17,7 @@ import {
   type SymbolRoom,
   sequenceTicks,
 } from '../symbol-room/client';
+import { PublishBudget } from './publish-budget';
 
 /** Headers the Worker sets on the upgrade it forwards (after authenticating the key). */
 export const INGEST_HEADERS = { keyId: 'x-skippy-key-id', tier: 'x-skippy-key-tier' } as const;
@@ -81,6 +83,10 @@ export class IngestSession extends DurableObject<Env> {
   readonly #rooms = new Map<string, DurableObjectStub<SymbolRoom>>();
   /** Sockets this object closed (bad frames, revoked key): their buffered frames are dropped unread. */
   readonly #closed = new WeakSet<WebSocket>();
+  /** Attachments as last written, so a frame costs no parse of its socket's attachment. */
+  readonly #metas = new WeakMap<WebSocket, Attachment>();
+  /** The key's frame budget (publish-budget.ts); replaced when a key re-check finds a new tier. */
+  #budget: PublishBudget | null = null;
   /** Whether the key re-check alarm is known to be scheduled (lost on eviction, then read once). */
   #alarmArmed = false;
   readonly #log = createLogger({ component: 'ingest-session' });
@@ -99,7 +105,7 @@ export class IngestSession extends DurableObject<Env> {
       checkedAt: Date.now(),
       bad: 0,
     };
-    server.serializeAttachment(meta);
+    this.#attach(server, meta);
     server.send(JSON.stringify({ type: 'welcome', connectionId: meta.connId, limits: PUBLISH_LIMITS }));
     await this.#armAlarm();
     return new Response(null, { status: 101, webSocket: client });
@@ -108,7 +114,7 @@ export class IngestSession extends DurableObject<Env> {
   override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
     // First thing: a socket closed here has nothing more to say (its buffered frames go unread).
     if (this.#closed.has(ws)) return;
-    const meta = attachment(ws);
+    const meta = this.#meta(ws);
     if (meta.closing) {
       this.#closed.add(ws);
       return;
@@ -173,7 +179,7 @@ export class IngestSession extends DurableObject<Env> {
    * was revoked, every socket of it is refused and closed with 4001. No alarm without sockets.
    */
   override async alarm(): Promise<void> {
-    const sockets = this.ctx.getWebSockets().filter((ws) => !this.#closed.has(ws) && !attachment(ws).closing);
+    const sockets = this.ctx.getWebSockets().filter((ws) => !this.#closed.has(ws) && !this.#meta(ws).closing);
     if (sockets.length === 0) {
       this.#alarmArmed = false;
       return;
@@ -259,12 +265,37 @@ export class IngestSession extends DurableObject<Env> {
       this.#queues.delete(ws);
   }
 
-  /** The per-frame rate limit and the symbol check, as the HTTP route applies them. */
+  /**
+   * The key's frame budget, then the symbol check, as the HTTP route applies it. Neither waits
+   * on I/O once a symbol is known (the catalogue answers from isolate memory), so a frame
+   * usually reaches its room in the event it arrived in.
+   */
   async #check(meta: Attachment, f: PublishFrame): Promise<CheckedTicks> {
-    const limiter = meta.tier === 'high' ? this.env.RATE_LIMIT_HIGH : this.env.RATE_LIMIT_STANDARD;
-    if (!(await limiter.limit({ key: meta.keyId })).success)
-      throw new ApiError('rate_limited', 'Rate limit exceeded for this API key; resend after a pause.');
+    if (this.#budget?.tier !== meta.tier) this.#budget = new PublishBudget(meta.tier);
+    const retryAfter = this.#budget.take(Date.now());
+    if (retryAfter !== null)
+      throw new ApiError('rate_limited', 'Rate limit exceeded for this API key; resend after a pause.', {
+        details: {
+          limit: KEY_REQUEST_LIMITS[meta.tier],
+          windowSeconds: KEY_REQUEST_WINDOW_SECONDS,
+          retryAfter,
+        },
+      });
     return checkTicks(this.env, (p) => this.ctx.waitUntil(p), f.ticks);
+  }
+
+  #meta(ws: WebSocket): Attachment {
+    let meta = this.#metas.get(ws);
+    if (!meta) {
+      meta = Attachment.parse(ws.deserializeAttachment());
+      this.#metas.set(ws, meta);
+    }
+    return meta;
+  }
+
+  #attach(ws: WebSocket, meta: Attachment): void {
+    ws.serializeAttachment(meta);
+    this.#metas.set(ws, meta);
   }
 
   #room(symbol: string): DurableObjectStub<SymbolRoom> {
@@ -291,14 +322,14 @@ export class IngestSession extends DurableObject<Env> {
    * publishing goes on for `KEY_FALLBACK_MS` after the last good check.
    */
   async #recheckKey(sockets: WebSocket[]): Promise<void> {
-    const keyId = attachment(sockets[0]!).keyId;
+    const keyId = this.#meta(sockets[0]!).keyId;
     let principal: Awaited<ReturnType<typeof principalById>>;
     try {
       principal = await principalById(this.env, keyId);
     } catch (err) {
       if (!isDependencyFailure(err)) throw err;
       for (const ws of sockets) {
-        if (Date.now() - attachment(ws).checkedAt > KEY_FALLBACK_MS)
+        if (Date.now() - this.#meta(ws).checkedAt > KEY_FALLBACK_MS)
           this.#refuse(ws, 'The API key could not be checked again; reconnect.');
       }
       return;
@@ -307,11 +338,7 @@ export class IngestSession extends DurableObject<Env> {
       if (!principal || !hasScope(principal, 'ingest')) this.#refuse(ws, 'The API key was revoked.');
       else
         try {
-          ws.serializeAttachment({
-            ...attachment(ws),
-            checkedAt: Date.now(),
-            tier: principal.tier,
-          } satisfies Attachment);
+          this.#attach(ws, { ...this.#meta(ws), checkedAt: Date.now(), tier: principal.tier });
         } catch {
           // closed meanwhile
         }
@@ -327,7 +354,7 @@ export class IngestSession extends DurableObject<Env> {
       return;
     }
     try {
-      ws.serializeAttachment({ ...meta, bad } satisfies Attachment);
+      this.#attach(ws, { ...meta, bad });
     } catch {
       // closed meanwhile
     }
@@ -339,7 +366,7 @@ export class IngestSession extends DurableObject<Env> {
     const q = this.#queues.get(ws);
     if (q) q.frames.length = 0;
     try {
-      ws.serializeAttachment({ ...attachment(ws), closing: true } satisfies Attachment);
+      this.#attach(ws, { ...this.#meta(ws), closing: true });
       ws.close(code, reason);
     } catch {
       // already closing
@@ -372,10 +399,6 @@ export class IngestSession extends DurableObject<Env> {
       ...toErrorBody(apiErr, traceId),
     });
   }
-}
-
-function attachment(ws: WebSocket): Attachment {
-  return Attachment.parse(ws.deserializeAttachment());
 }
 
 /** The frame's `id` when it has a usable one, so even an invalid frame is answered by id. */

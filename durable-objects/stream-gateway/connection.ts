@@ -1,9 +1,7 @@
 import { z } from 'zod';
+import { Bucket, StoredBucket } from '../../platform/token-bucket';
 import type { WireMessage } from '../../schema/contracts/stream';
 import { type Channel, STREAM_LIMITS } from '../../schema/contracts/stream';
-
-/** A token bucket as stored: tokens left and when they were last refilled. */
-const StoredBucket = z.object({ t: z.number(), at: z.number() });
 
 /**
  * What a socket has used of its budgets. Kept in the attachment (on every change that matters),
@@ -34,29 +32,6 @@ export const ConnAttachment = z.object({
 });
 export type ConnAttachment = z.infer<typeof ConnAttachment>;
 
-/** A token bucket: `rate` per second, at most `burst`. */
-export class Bucket {
-  constructor(
-    readonly rate: number,
-    readonly burst: number,
-    public tokens = burst,
-    public at = Date.now(),
-  ) {}
-
-  /** Takes `cost` tokens; false (and nothing taken) when there are not enough. */
-  take(now: number, cost: number): boolean {
-    this.tokens = Math.min(this.burst, this.tokens + (Math.max(0, now - this.at) / 1000) * this.rate);
-    this.at = now;
-    if (this.tokens < cost) return false;
-    this.tokens -= cost;
-    return true;
-  }
-
-  stored(): z.infer<typeof StoredBucket> {
-    return { t: this.tokens, at: this.at };
-  }
-}
-
 const CH_BIT: Record<Channel, number> = { trades: 1, quotes: 2, bars: 4 };
 const CHANNELS: readonly Channel[] = ['trades', 'quotes', 'bars'];
 
@@ -76,7 +51,8 @@ export function inMask(mask: number, ch: Channel): boolean {
 
 /** Flow-control thresholds: past these unacknowledged amounts a socket counts as behind. */
 export const FLOW = {
-  conflateFrames: 128,
+  /** Twice `ackEvery`: a client acking every `ackEvery/2` frames (the shipped client) is never near it. */
+  conflateFrames: 2 * STREAM_LIMITS.ackEvery,
   conflateBytes: 512 * 1024,
   /** A socket behind by this many skipped messages, or for this long, is closed (slow consumer). */
   closeAfterSkipped: 2_000,

@@ -1,4 +1,5 @@
 import WebSocket from 'ws';
+import { z } from 'zod';
 import { BACKTEST_BODY, SLO, STREAM_SYMBOLS, SYMBOLS } from '../lib/slo.js';
 import { constantArrivalRate, timedFetch } from './open-model';
 import { errorRate, type Outcome, type Summary, summarize } from './stats';
@@ -141,7 +142,13 @@ export async function websocket(t: Target, sockets: number, durationMs: number):
           ws.terminate();
           resolve(null);
         }, 15_000);
+        // Flow control as the shipped client does it (docs/streaming.md, "Acks"): ack at half of the
+        // welcome's ackEvery frames or ackBytes bytes, the first time at a random phase.
         let unacked = 0;
+        let unackedBytes = 0;
+        let ackEvery = 256;
+        let ackBytes = 64 * 1024;
+        let ackAt = 1 + Math.floor(Math.random() * ackEvery);
         ws.on('open', () => {
           clearTimeout(timer);
           const a = STREAM_SYMBOLS[n % STREAM_SYMBOLS.length];
@@ -160,15 +167,24 @@ export async function websocket(t: Target, sockets: number, durationMs: number):
           } catch {
             return;
           }
+          const limits = welcomeLimits(frame);
+          if (limits) {
+            ackEvery = Math.max(1, Math.floor(limits.ackEvery / 2));
+            ackBytes = limits.ackBytes / 2;
+            ackAt = 1 + Math.floor(Math.random() * ackEvery);
+          }
           if (isSnapshot(frame) && ++snapshots === 2) {
             subscribed++;
             subscribedAt = performance.now();
           }
           if (!isDataFrame(frame)) return;
           for (const m of frame.messages) outcomes.push({ ms: now - m.st, status: 200 });
-          if (++unacked >= 8) {
+          unackedBytes += (data as Buffer).length;
+          if (++unacked >= ackAt || unackedBytes >= ackBytes) {
             ws.send(JSON.stringify({ type: 'ack', frames: unacked }));
             unacked = 0;
+            unackedBytes = 0;
+            ackAt = ackEvery;
           }
         });
         ws.on('unexpected-response', (_req, res) => {
@@ -208,6 +224,17 @@ export async function websocket(t: Target, sockets: number, durationMs: number):
       .join('; '),
   };
 }
+
+/** The flow-control limits of a `welcome` frame (schema/contracts/stream.ts), else null. */
+function welcomeLimits(f: unknown): { ackEvery: number; ackBytes: number } | null {
+  const parsed = Welcome.safeParse(f);
+  return parsed.success ? parsed.data.limits : null;
+}
+
+const Welcome = z.object({
+  type: z.literal('welcome'),
+  limits: z.object({ ackEvery: z.number().int().positive(), ackBytes: z.number().int().positive() }),
+});
 
 function isSnapshot(f: unknown): boolean {
   return typeof f === 'object' && f !== null && 'type' in f && f.type === 'snapshot';

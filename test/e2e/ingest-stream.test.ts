@@ -285,4 +285,39 @@ describe('publisher socket (GET /api/v1/ingest/stream)', () => {
     const refusal = pub.unidentified.find((e) => e.error.code === 'unauthorized');
     expect(refusal?.status).toBe(401);
   }, 30_000);
+
+  it('counts a key's frames against its own budget (600 a minute on standard) and answers the rest rate_limited by id; REST still answers', async () => {
+    const admin = demoKey('admin');
+    const created = await call('/api/v1/admin/keys', {
+      method: 'POST',
+      key: admin,
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ name: `publisher-budget-${randomUUID()}`, scopes: ['read', 'ingest'] }),
+    });
+    expect(created.status).toBe(201);
+    const { key } = (await created.json()) as { key: string };
+    const pub = await Publisher.open(key);
+    open.push(pub.ws);
+    // Unknown symbols: each frame is budgeted, then refused 404 without reaching a room (cheap).
+    // Sent 40 at a time (the socket allows 64 unanswered frames).
+    const frames = 640;
+    const answers: Answer[] = [];
+    for (let i = 0; i < frames; i += 40) {
+      const ids = Array.from({ length: 40 }, (_, k) => `b-${i + k}`);
+      for (const id of ids)
+        pub.send({ type: 'ticks', id, ticks: [{ ...trades('EURUSD', [1.08])[0]!, symbol: 'NOPE1' }] });
+      answers.push(...(await Promise.all(ids.map((id) => pub.answer(id)))));
+    }
+    const codes = answers.map((a) => (a.type === 'error' ? a.error.code : 'ack'));
+    const limited = codes.filter((c) => c === 'rate_limited').length;
+    // A minute's worth passes (plus what the bucket refilled while the frames arrived), then refusals.
+    expect(codes.slice(0, 600).every((c) => c === 'not_found')).toBe(true);
+    expect(limited).toBeGreaterThan(0);
+    expect(limited).toBeLessThanOrEqual(frames - 600);
+    const refusal = answers.find((a) => a.type === 'error' && a.error.code === 'rate_limited');
+    expect(refusal?.type === 'error' && refusal.status).toBe(429);
+    expect(refusal?.type === 'error' && (refusal.error.details as { retryAfter?: number }).retryAfter).toBeGreaterThan(0);
+    // Publishing is not charged to the REST budget, nor the other way round.
+    expect((await call('/api/v1/symbols', { key })).status).toBe(200);
+  }, 60_000);
 });

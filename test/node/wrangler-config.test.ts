@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { unstable_readConfig } from 'wrangler';
 import { parseConfig } from '../../platform/config';
+import { KEY_REQUEST_LIMITS, KEY_REQUEST_WINDOW_SECONDS } from '../../platform/rate-limits';
 
 /** The parts of wrangler's resolved config this test reads (its own types are too loose here). */
 interface ResolvedConfig {
@@ -8,7 +9,7 @@ interface ResolvedConfig {
   durable_objects: { bindings: Array<{ name: string }> };
   d1_databases: Array<{ binding: string; database_id?: string }>;
   kv_namespaces: Array<{ binding: string }>;
-  ratelimits: Array<{ name: string }>;
+  ratelimits: Array<{ name: string; simple: { limit: number; period: number } }>;
   queues: {
     producers?: Array<{ binding: string }>;
     consumers?: Array<{ queue: string; dead_letter_queue?: string }>;
@@ -57,6 +58,23 @@ describe('wrangler.toml environments', () => {
       for (const c of cfg.queues.consumers ?? []) {
         expect(c.queue.endsWith(`-${env}`)).toBe(true);
         if (c.dead_letter_queue) expect(c.dead_letter_queue.endsWith(`-${env}`)).toBe(true);
+      }
+    }
+  });
+
+  // The publisher socket counts a key's frames itself with these numbers (publish-budget.ts) and
+  // the REST middleware states them in RateLimit-* headers: they must be what the bindings allow.
+  it('states the request budget each RATE_LIMIT binding enforces', () => {
+    for (const cfg of [local, staging, production]) {
+      for (const [tier, name] of [
+        ['standard', 'RATE_LIMIT_STANDARD'],
+        ['high', 'RATE_LIMIT_HIGH'],
+      ] as const) {
+        const binding = cfg.ratelimits.find((r) => r.name === name);
+        expect(binding?.simple).toEqual({
+          limit: KEY_REQUEST_LIMITS[tier],
+          period: KEY_REQUEST_WINDOW_SECONDS,
+        });
       }
     }
   });

@@ -1,10 +1,10 @@
 import { createMiddleware } from 'hono/factory';
 import { ApiError } from '../../platform/errors';
+import {
+  KEY_REQUEST_LIMITS as LIMITS,
+  KEY_REQUEST_WINDOW_SECONDS as PERIOD_SECONDS,
+} from '../../platform/rate-limits';
 import type { AppEnv } from '../app-env';
-
-/** Window of the rate-limit bindings in wrangler.toml (`simple.period`). */
-const PERIOD_SECONDS = 60;
-const LIMITS = { standard: 600, high: 1_000_000 } as const;
 
 /**
  * Per-key budget through the Workers rate-limit binding, after authentication. The binding
