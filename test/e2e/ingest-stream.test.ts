@@ -286,7 +286,7 @@ describe('publisher socket (GET /api/v1/ingest/stream)', () => {
     expect(refusal?.status).toBe(401);
   }, 30_000);
 
-  it('counts a key's frames against its own budget (600 a minute on standard) and answers the rest rate_limited by id; REST still answers', async () => {
+  it("counts a key's frames against its own budget (600 a minute on standard) and answers the rest rate_limited by id; REST still answers", async () => {
     const admin = demoKey('admin');
     const created = await call('/api/v1/admin/keys', {
       method: 'POST',
@@ -316,7 +316,9 @@ describe('publisher socket (GET /api/v1/ingest/stream)', () => {
     expect(limited).toBeLessThanOrEqual(frames - 600);
     const refusal = answers.find((a) => a.type === 'error' && a.error.code === 'rate_limited');
     expect(refusal?.type === 'error' && refusal.status).toBe(429);
-    expect(refusal?.type === 'error' && (refusal.error.details as { retryAfter?: number }).retryAfter).toBeGreaterThan(0);
+    expect(
+      refusal?.type === 'error' && (refusal.error.details as { retryAfter?: number }).retryAfter,
+    ).toBeGreaterThan(0);
     // Publishing is not charged to the REST budget, nor the other way round.
     expect((await call('/api/v1/symbols', { key })).status).toBe(200);
   }, 60_000);
