@@ -86,7 +86,8 @@ export const Config = z.object({
   STREAM_GATEWAY_SHARDS: int(1, 256, 4),
   /**
    * Stream sockets one key may hold open at once, across every gateway shard, by rate-limit tier
-   * (docs/streaming.md, "Limits"). The connect rate per key is the STREAM_CONNECT_* bindings'.
+   * (docs/streaming.md, "Limits"). The connect rate per key is counted by its KeySockets object
+   * (STREAM_CONNECTS_PER_MINUTE in durable-objects/key-sockets/client.ts).
    */
   STREAM_KEY_SOCKETS_STANDARD: int(1, 1_000_000, 100),
   /** `high`: 2× the 1,000 sockets of the k6 WebSocket test, so a reconnect wave still fits. */

@@ -24,6 +24,6 @@ export class PublishBudget {
   /** Takes one frame's worth; null when allowed, else the seconds until one is. */
   take(now: number): number | null {
     if (this.#bucket.take(now, 1)) return null;
-    return Math.max(1, Math.ceil((1 - this.#bucket.tokens) / this.#bucket.rate));
+    return Math.max(1, Math.ceil(this.#bucket.wait()));
   }
 }

@@ -1,13 +1,20 @@
 import { DurableObject } from 'cloudflare:workers';
 import { config } from '../../platform/config';
 import { createLogger } from '../../platform/logger';
+import { Bucket } from '../../platform/token-bucket';
 import { gatewayFor } from '../stream-gateway/client';
 
-/** What `acquire` answers: the first `granted` sockets got a slot; the key's open sockets after. */
+/**
+ * What `acquire` answers: the first `granted` sockets got a slot; the key's open sockets after.
+ * The others were refused for `refused`: the key's connect rate (`retryAfter` seconds until one
+ * more connect is allowed) or its open-socket limit.
+ */
 export interface SlotGrant {
   granted: number;
   open: number;
   limit: number;
+  refused?: 'connect_rate' | 'open_sockets';
+  retryAfter?: number;
 }
 
 /**
@@ -33,6 +40,8 @@ const RECONCILE_EVERY_MS = 30_000;
 export class KeySockets extends DurableObject<Env> {
   #count: number | null = null;
   #reconciledAt = 0;
+  /** The key's connects, refilled at its tier's rate per minute (stored, so an eviction forgets nothing). */
+  #connects: Bucket | null = null;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -40,6 +49,22 @@ export class KeySockets extends DurableObject<Env> {
     ctx.storage.sql.exec(
       'CREATE TABLE IF NOT EXISTS slots (conn TEXT PRIMARY KEY, gateway TEXT NOT NULL, at INTEGER NOT NULL)',
     );
+    ctx.storage.sql.exec(
+      'CREATE TABLE IF NOT EXISTS connects (id INTEGER PRIMARY KEY CHECK (id = 1), per_minute INTEGER NOT NULL, tokens REAL NOT NULL, at INTEGER NOT NULL)',
+    );
+  }
+
+  /** The connect bucket for `perMinute` (a changed tier starts a full bucket of the new size). */
+  #bucket(perMinute: number): Bucket {
+    if (this.#connects?.burst === perMinute) return this.#connects;
+    const row = this.ctx.storage.sql
+      .exec<{ per_minute: number; tokens: number; at: number }>('SELECT per_minute, tokens, at FROM connects')
+      .toArray()[0];
+    this.#connects =
+      row && row.per_minute === perMinute
+        ? new Bucket(perMinute / 60, perMinute, row.tokens, row.at)
+        : new Bucket(perMinute / 60, perMinute);
+    return this.#connects;
   }
 
   #open(): number {
@@ -48,18 +73,37 @@ export class KeySockets extends DurableObject<Env> {
   }
 
   /**
-   * Takes slots for sockets `conns` on `gateway`, in order, while the key holds fewer than
-   * `limit`: the first `granted` got one (a gateway sends the upgrades of one key that arrived
-   * while its previous call was in flight as one call, so a storm costs a few calls, not one each).
-   * Acquiring a socket's slot again is harmless.
+   * Takes slots for sockets `conns` on `gateway`, in order: each is a connect, charged to the
+   * key's connect rate (`connectsPerMinute`, when given: every upgrade, refused ones too), and
+   * gets a slot while the key holds fewer than `limit`. The first `granted` got one (a gateway
+   * sends the upgrades of one key that arrived while its previous call was in flight as one call,
+   * so a storm costs a few calls, not one each). Acquiring a socket's slot again is harmless.
+   * Counting connects here rather than with a rate-limit binding in the Worker saves every upgrade
+   * a subrequest, and the count is exact: one object per key sees all of its connects.
    */
-  async acquire(conns: string[], gateway: string, limit: number): Promise<SlotGrant> {
+  async acquire(
+    conns: string[],
+    gateway: string,
+    limit: number,
+    connectsPerMinute?: number,
+  ): Promise<SlotGrant> {
     if (this.#open() + conns.length > limit) await this.#reconcile();
     let granted = 0;
+    let refused: SlotGrant['refused'];
     const now = Date.now();
+    const bucket = connectsPerMinute ? this.#bucket(connectsPerMinute) : null;
     for (const conn of conns) {
+      const connectOk = bucket ? bucket.spend(now, 1) : true;
+      if (refused) continue; // past the first refusal: charged, not granted
+      if (!connectOk) {
+        refused = 'connect_rate';
+        continue;
+      }
       const open = this.#open();
-      if (open >= limit) break;
+      if (open >= limit) {
+        refused = 'open_sockets';
+        continue;
+      }
       const added = this.ctx.storage.sql.exec(
         'INSERT OR IGNORE INTO slots (conn, gateway, at) VALUES (?, ?, ?)',
         conn,
@@ -69,7 +113,17 @@ export class KeySockets extends DurableObject<Env> {
       this.#count = open + (added > 0 ? 1 : 0);
       granted++;
     }
-    return { granted, open: this.#open(), limit };
+    if (bucket)
+      this.ctx.storage.sql.exec(
+        'INSERT INTO connects (id, per_minute, tokens, at) VALUES (1, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET per_minute = excluded.per_minute, tokens = excluded.tokens, at = excluded.at',
+        bucket.burst,
+        bucket.tokens,
+        bucket.at,
+      );
+    const grant: SlotGrant = { granted, open: this.#open(), limit };
+    if (refused === 'connect_rate' && bucket)
+      return { ...grant, refused, retryAfter: Math.max(1, Math.ceil(bucket.wait())) };
+    return refused ? { ...grant, refused } : grant;
   }
 
   /** Frees the slots of sockets that closed (idempotent). */

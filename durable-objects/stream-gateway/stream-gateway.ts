@@ -27,8 +27,9 @@ import {
   type SubscribeFrame,
   type UnsubscribeFrame,
 } from '../../schema/contracts/stream';
-import { keySocketsFor, type SlotGrant } from '../key-sockets/client';
+import { keySocketsFor, STREAM_CONNECTS_PER_MINUTE } from '../key-sockets/client';
 import { roomFor } from '../symbol-room/client';
+import { Admission, GATEWAY_HEADERS, type Refusal } from './admission';
 import { ConnAttachment, Connection, FLOW, inMask, maskOf } from './connection';
 import {
   conflatedFrame,
@@ -42,23 +43,6 @@ import {
 import { buildSnapshot } from './snapshot';
 import { SubscriptionStore } from './subscription-store';
 
-/** Internal headers set by the Worker (never taken from clients) when it hands a socket over. */
-export const GATEWAY_HEADERS = {
-  keyId: 'x-stream-key-id',
-  /** The key's concurrent-socket limit (the Worker reads it from the configuration by tier). */
-  socketLimit: 'x-stream-socket-limit',
-  full: 'x-stream-full',
-  /** On a 429: the key's open sockets and its limit. */
-  open: 'x-stream-open',
-  limit: 'x-stream-limit',
-} as const;
-/** An upgrade waiting for its key's slot (`StreamGateway.#slot`). */
-interface SlotRequest {
-  conn: string;
-  limit: number;
-  resolve: (slot: { ok: boolean; open: number; limit: number }) => void;
-  reject: (err: unknown) => void;
-}
 /** Releases of closed sockets' slots wait this long so that a burst of closes costs one call per key. */
 const RELEASE_BATCH_MS = 50;
 const REPLAY_CHUNK = 500;
@@ -103,8 +87,8 @@ export class StreamGateway extends DurableObject<Env> {
   #accepting = 0;
   /** Per key, the ids of closed sockets whose slots are still to be released (batched). */
   readonly #releases = new Map<string, string[]>();
-  /** Per key, upgrades waiting for a slot while the key's previous `acquire` call is in flight. */
-  readonly #acquiring = new Map<string, SlotRequest[] | null>();
+  /** Authentication and slots of upgrades, batched per key (admission.ts). */
+  readonly #admission: Admission;
   /**
    * Client frames received and not yet counted in the metrics. Acks (most of the inbound traffic)
    * are counted once per fan-out instead of once each: every count is a metrics observation, and
@@ -118,6 +102,11 @@ export class StreamGateway extends DurableObject<Env> {
     // Named by the client module (`gateway-<n>`); the runtime hands the name back here.
     this.#name = ctx.id.name ?? '';
     this.#subs = new SubscriptionStore(ctx.storage.sql);
+    this.#admission = new Admission(
+      env,
+      () => this.#name,
+      (p) => ctx.waitUntil(p),
+    );
     // Answered by the runtime without waking the object: heartbeats cost nothing while idle.
     // https://developers.cloudflare.com/durable-objects/api/state/#setwebsocketautoresponse
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(HEARTBEAT.ping, HEARTBEAT.pong));
@@ -143,27 +132,31 @@ export class StreamGateway extends DurableObject<Env> {
     // `getWebSockets()`, which builds an array of every socket on every upgrade.)
     if (this.#conns.size + this.#accepting >= capacity)
       return new Response(null, { status: 503, headers: { [GATEWAY_HEADERS.full]: '1' } });
-    const keyId = request.headers.get(GATEWAY_HEADERS.keyId) ?? '';
     const connId = crypto.randomUUID();
-    const limit = Number(request.headers.get(GATEWAY_HEADERS.socketLimit) ?? 0);
-    if (keyId && limit > 0) {
-      this.#accepting++;
-      let slot: { ok: boolean; open: number; limit: number };
-      try {
-        slot = await this.#slot(keyId, connId, limit);
-      } catch (err) {
-        this.#log.warn('socket slot unavailable', {
-          error: err instanceof Error ? err.message : String(err),
+    // Counted from here: a storm of upgrades interleaves at the awaits below.
+    this.#accepting++;
+    let keyId: string;
+    try {
+      const who = await this.#admission.identify(request.headers);
+      if ('refusal' in who)
+        return refusal(who.refusal, who.scopes ? { [GATEWAY_HEADERS.scopes]: who.scopes.join(',') } : {});
+      keyId = who.keyId;
+      const { ok, grant } = await this.#admission.slot(keyId, who.tier, connId);
+      if (!ok)
+        return refusal(grant.refused ?? 'open_sockets', {
+          [GATEWAY_HEADERS.open]: String(grant.open),
+          [GATEWAY_HEADERS.limit]: String(
+            grant.refused === 'connect_rate' ? STREAM_CONNECTS_PER_MINUTE[who.tier] : grant.limit,
+          ),
+          ...(grant.retryAfter ? { [GATEWAY_HEADERS.retryAfter]: String(grant.retryAfter) } : {}),
         });
-        return new Response(null, { status: 503 });
-      } finally {
-        this.#accepting--;
-      }
-      if (!slot.ok)
-        return new Response(null, {
-          status: 429,
-          headers: { [GATEWAY_HEADERS.open]: String(slot.open), [GATEWAY_HEADERS.limit]: String(slot.limit) },
-        });
+    } catch (err) {
+      this.#log.warn('upgrade admission unavailable', {
+        error: err instanceof Error ? err.message : String(err),
+      });
+      return new Response(null, { status: 503 });
+    } finally {
+      this.#accepting--;
     }
     const pair = new WebSocketPair();
     const server = pair[1];
@@ -863,47 +856,6 @@ export class StreamGateway extends DurableObject<Env> {
     return conn;
   }
 
-  /**
-   * A slot for socket `conn` from its key's KeySockets object. Upgrades of one key that arrive
-   * while a call for it is in flight wait and go together in the next call: a storm of a
-   * thousand upgrades costs a few calls, and the first upgrade waits for no batch.
-   */
-  #slot(keyId: string, conn: string, limit: number): Promise<{ ok: boolean; open: number; limit: number }> {
-    return new Promise((resolve, reject) => {
-      const queued = this.#acquiring.get(keyId);
-      const request: SlotRequest = { conn, limit, resolve, reject };
-      if (queued !== undefined) {
-        if (queued) queued.push(request);
-        else this.#acquiring.set(keyId, [request]);
-        return;
-      }
-      this.#acquiring.set(keyId, null); // a call is in flight, nothing queued yet
-      void this.#acquireBatch(keyId, [request]);
-    });
-  }
-
-  async #acquireBatch(keyId: string, batch: SlotRequest[]): Promise<void> {
-    // One limit per call: every upgrade of a key carries the same one (its tier's).
-    const limit = Math.min(...batch.map((r) => r.limit));
-    try {
-      const grant: SlotGrant = await keySocketsFor(this.env, keyId).acquire(
-        batch.map((r) => r.conn),
-        this.#name,
-        limit,
-      );
-      for (const [i, r] of batch.entries())
-        r.resolve({ ok: i < grant.granted, open: grant.open, limit: grant.limit });
-    } catch (err) {
-      for (const r of batch) r.reject(err);
-    } finally {
-      const next = this.#acquiring.get(keyId);
-      if (next && next.length > 0) {
-        this.#acquiring.set(keyId, null);
-        void this.#acquireBatch(keyId, next);
-      } else this.#acquiring.delete(keyId);
-    }
-  }
-
   /** Gives a closed socket's slot back to its key (batched per key, off the socket's path). */
   #release(meta: ConnAttachment): void {
     if (!meta.keyId) return;
@@ -940,4 +892,16 @@ export class StreamGateway extends DurableObject<Env> {
     for (const symbol of [...conn.subs.keys()]) this.#unsubscribe(conn, symbol);
     this.#subs.removeConn(conn.meta.id);
   }
+}
+
+/** A refused upgrade as the Worker reads it (status by reason, the reason in a header). */
+function refusal(reason: Refusal, headers: Record<string, string> = {}): Response {
+  const status = {
+    unauthorized: 401,
+    forbidden: 403,
+    auth_unavailable: 503,
+    connect_rate: 429,
+    open_sockets: 429,
+  }[reason];
+  return new Response(null, { status, headers: { ...headers, [GATEWAY_HEADERS.refusal]: reason } });
 }

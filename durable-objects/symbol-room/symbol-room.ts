@@ -75,6 +75,11 @@ export class SymbolRoom extends DurableObject<Env> {
   #formingSentAt = 0;
   /** Parsed once, on first use (the symbol picks its band). */
   #limits: IngestLimits | null = null;
+  /**
+   * When the alarm is set for, as this instance last set or read it (`undefined`: not read yet
+   * since a wake-up). Spares every ingest a storage read of the alarm.
+   */
+  #alarmAt: number | null | undefined = undefined;
   /** Sheds ingests past ROOM_SHED in flight (OverloadedError) instead of queueing them behind a stall. */
   #shed = new InFlightGuard(ROOM_SHED);
 
@@ -369,18 +374,24 @@ export class SymbolRoom extends DurableObject<Env> {
 
   /** Makes sure an alarm fires within `FLUSH_DELAY_MS` (to flush) or at the forming bar's end. */
   async #scheduleAlarm(): Promise<void> {
-    const current = await this.ctx.storage.getAlarm();
+    if (this.#alarmAt === undefined) this.#alarmAt = await this.ctx.storage.getAlarm();
+    const current = this.#alarmAt;
     const formingEnd = this.#bars.forming ? this.#bars.forming.time + MINUTE + 50 : Number.POSITIVE_INFINITY;
     const wanted = this.#store.pendingBars(1).length > 0 ? Date.now() + FLUSH_DELAY_MS : formingEnd;
-    if (Number.isFinite(wanted) && (current === null || current > wanted))
+    if (Number.isFinite(wanted) && (current === null || current > wanted)) {
+      this.#alarmAt = wanted;
       await this.ctx.storage.setAlarm(wanted);
+    }
   }
 
   /** Closes an idle forming bar, flushes closed bars to D1, prunes the logs; re-arms while work remains. */
   override async alarm(): Promise<void> {
+    // The alarm that fired is gone; whatever this run sets is recorded where it is set.
+    this.#alarmAt = null;
     try {
       await this.#onAlarm();
     } catch (err) {
+      this.#alarmAt = undefined; // the platform's retry is scheduled: read it again before deciding
       // Rethrown: the platform retries a failed alarm; reported because no request will see it.
       reportBackgroundError(this.env, err, {
         component: 'symbol-room',
@@ -430,7 +441,10 @@ export class SymbolRoom extends DurableObject<Env> {
     const retryAt = this.#store.pendingBars(1).length > 0 ? now + FLUSH_DELAY_MS : Number.POSITIVE_INFINITY;
     const formingEnd = this.#bars.forming ? this.#bars.forming.time + MINUTE + 50 : Number.POSITIVE_INFINITY;
     const next = Math.min(retryAt, formingEnd);
-    if (Number.isFinite(next)) await this.ctx.storage.setAlarm(Math.max(next, now + 100));
+    if (Number.isFinite(next)) {
+      this.#alarmAt = Math.max(next, now + 100);
+      await this.ctx.storage.setAlarm(this.#alarmAt);
+    }
   }
 }
 

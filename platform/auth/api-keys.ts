@@ -135,7 +135,11 @@ async function findByHash(db: Database, hash: string) {
  */
 export async function verifyKey(env: Env, presented: string): Promise<Principal | null> {
   if (!KEY_PATTERN.test(presented)) return null;
-  const hash = await sha256Hex(presented);
+  return verifyKeyHash(env, await sha256Hex(presented));
+}
+
+/** `verifyKey` for a caller that holds only the key's SHA-256 (hex): a gateway the Worker handed an upgrade. */
+export async function verifyKeyHash(env: Env, hash: string): Promise<Principal | null> {
   const row = await withD1(env, 'api_keys.lookup', (db) => findByHash(db, hash));
   if (!row || row.revokedAt !== null) return null;
   if (!timingSafeEqualStrings(row.hash, hash)) return null;

@@ -112,7 +112,7 @@ describe('stream: per-key connection limits', () => {
     const { url } = (await ticket.json()) as { url: string };
 
     // Each connect is opened and closed at once: the budget counts connects, not open sockets.
-    // The window is fixed, so a boundary crossed in the loop may take up to twice the limit.
+    // It refills continuously (2 a second on standard), so the loop may take a few more than 120.
     let limited: Refusal | null = null;
     for (let i = 0; i < STANDARD_CONNECTS_PER_MINUTE * 2 + 10 && !limited; i++) {
       const r = await upgrade(key);

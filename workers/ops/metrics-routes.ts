@@ -1,12 +1,13 @@
 import type { Context } from 'hono';
 import { hasScope } from '../../platform/auth/api-keys';
+import { authenticate } from '../../platform/auth/authenticate';
 import { config } from '../../platform/config';
 import { sha256Hex, timingSafeEqualStrings } from '../../platform/crypto';
 import { faultInjectionAllowed } from '../../platform/d1/faults';
 import { ApiError } from '../../platform/errors';
 import { aggregator, flushNow } from '../../platform/metrics/flush';
 import type { AppEnv } from '../app-env';
-import { authenticate, presentedKey } from '../middleware/auth';
+import { presentedKey } from '../middleware/auth';
 import { createRouter } from '../router';
 
 const unauthorized = () =>

@@ -1,19 +1,19 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { connectToGateway, GATEWAY_HEADERS, gatewayFor } from '../../durable-objects/stream-gateway/client';
+import { type Connecting, connectToGateway, gatewayFor } from '../../durable-objects/stream-gateway/client';
 import { issueTicket, redeemTicket } from '../../durable-objects/stream-tickets/client';
 import { roomFor } from '../../durable-objects/symbol-room/client';
-import type { Principal } from '../../platform/auth/api-keys';
-import { hasScope } from '../../platform/auth/api-keys';
+import { KEY_PATTERN } from '../../platform/auth/api-keys';
+import { sha256Hex } from '../../platform/crypto';
 import { faultInjectionAllowed } from '../../platform/d1/faults';
 import { ApiError } from '../../platform/errors';
 import { requireKnownSymbol } from '../../platform/market/symbol-guard';
 import { errorResponses, SymbolParam } from '../../schema/contracts/common';
 import { CloseCode } from '../../schema/contracts/stream';
 import { StreamTicket, StreamTicketRequest } from '../../schema/contracts/stream-tickets';
-import { authenticate, presentedKey } from '../middleware/auth';
+import { presentedKey } from '../middleware/auth';
 import { refuseForeignOrigin } from '../middleware/socket-origin';
 import { createRouter } from '../router';
-import { chargeConnect, socketLimit, tooManySockets } from './stream-limits';
+import { gatewayRefusal, invalidKey } from './stream-limits';
 
 /** Query parameters that look like credentials: refused, so a key never ends up in a URL or a log. */
 const KEY_PARAMS = ['key', 'api_key', 'apikey', 'token', 'access_token', 'authorization'];
@@ -57,18 +57,12 @@ export const streamRoutes = createRouter()
       }
       const { ticket } = c.req.valid('query');
       const key = presentedKey(c.req.raw.headers);
-      let principal: Pick<Principal, 'keyId' | 'tier'>;
+      let who: Connecting;
       if (key) {
-        const found = await authenticate(c.env, key, (p) => c.executionCtx.waitUntil(p));
-        if (!found)
-          throw new ApiError('unauthorized', 'The API key is invalid or revoked.', {
-            headers: { 'www-authenticate': 'Bearer realm="skippy", error="invalid_token"' },
-          });
-        if (!hasScope(found, 'read'))
-          throw new ApiError('forbidden', 'This key lacks the `read` scope.', {
-            details: { required: 'read', granted: found.scopes },
-          });
-        principal = found;
+        // Authenticated by the gateway, batched per key (a storm of one key costs a few D1 reads,
+        // each started after the upgrades it answers arrived: revocation still acts at once).
+        if (!KEY_PATTERN.test(key)) throw invalidKey();
+        who = { keyHash: await sha256Hex(key) };
       } else if (ticket) {
         const grant = await redeemTicket(c.env, ticket);
         // Browsers cannot read an HTTP status of a refused upgrade, so a bad ticket gets a socket closed with a code.
@@ -78,7 +72,7 @@ export const streamRoutes = createRouter()
             'auth_failed',
             'The ticket is invalid, expired or already used.',
           );
-        principal = grant;
+        who = { keyId: grant.keyId, tier: grant.tier };
       } else {
         throw new ApiError(
           'unauthorized',
@@ -88,29 +82,17 @@ export const streamRoutes = createRouter()
           },
         );
       }
-      // The stream's own limits (not the REST budget): connects per key, then open sockets per key
-      // (counted across every gateway shard). Bots get the 429; a browser cannot read the status
-      // of a refused upgrade, so a ticket's socket opens and closes with 4008 and the reason.
-      const refuse = (err: ApiError) => {
-        if (!ticket || key) throw err;
-        return closedSocket(CloseCode.rateLimited, 'rate_limited', err.message);
-      };
-      const rateRefusal = await chargeConnect(c.env, principal);
-      if (rateRefusal) return refuse(rateRefusal);
-      const res = await connectToGateway(c.env, principal.keyId, socketLimit(c.env, principal.tier));
-      if (res.status === 429)
-        return refuse(
-          tooManySockets(
-            Number(res.headers.get(GATEWAY_HEADERS.open) ?? 0),
-            Number(res.headers.get(GATEWAY_HEADERS.limit) ?? 0),
-          ),
-        );
-      if (res.status !== 101 || !res.webSocket)
-        throw new ApiError(
-          'upstream_unavailable',
-          'No stream gateway could take the connection; retry shortly.',
-        );
-      return new Response(null, { status: 101, webSocket: res.webSocket });
+      // The gateway checks the key (bots), then the stream's own limits (not the REST budget):
+      // connects per key and open sockets per key across every shard. Bots get the HTTP status;
+      // a browser cannot read the status of a refused upgrade, so a ticket's socket opens and
+      // closes with 4008 and the reason.
+      const res = await connectToGateway(c.env, who);
+      if (res.status === 101 && res.webSocket)
+        return new Response(null, { status: 101, webSocket: res.webSocket });
+      const refused = gatewayRefusal(res);
+      if (!key && refused.code === 'rate_limited')
+        return closedSocket(CloseCode.rateLimited, 'rate_limited', refused.message);
+      throw refused;
     },
   )
   .openapi(
