@@ -93,6 +93,7 @@ const DEPENDENCY_NAMES: Record<string, string> = {
   kv: 'The cache',
   'symbol-room': 'The live market data',
   'stream-tickets': 'Stream tickets',
+  'key-sockets': 'The stream connection counter',
   'backtests-queue': 'The backtests queue',
   'training-queue': 'The training queue',
 };

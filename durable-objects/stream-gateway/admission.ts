@@ -1,6 +1,6 @@
 import { hasScope, type Principal, RateLimitTier } from '../../platform/auth/api-keys';
 import { authenticateHash } from '../../platform/auth/authenticate';
-import { isDependencyFailure } from '../../platform/errors';
+import { dependency, isDependencyFailure } from '../../platform/errors';
 import { NextCall } from '../../platform/next-call';
 import {
   keySocketsFor,
@@ -102,11 +102,13 @@ export class Admission {
 
   async #acquire(keyId: string, tier: RateLimitTier, batch: SlotRequest[]): Promise<void> {
     try {
-      const grant = await keySocketsFor(this.env, keyId).acquire(
-        batch.map((r) => r.conn),
-        this.gateway(),
-        socketLimit(this.env, tier),
-        STREAM_CONNECTS_PER_MINUTE[tier],
+      const grant = await dependency('key-sockets', () =>
+        keySocketsFor(this.env, keyId).acquire(
+          batch.map((r) => r.conn),
+          this.gateway(),
+          socketLimit(this.env, tier),
+          STREAM_CONNECTS_PER_MINUTE[tier],
+        ),
       );
       for (const [i, r] of batch.entries()) r.resolve({ ok: i < grant.granted, grant });
     } catch (err) {

@@ -151,9 +151,17 @@ export class StreamGateway extends DurableObject<Env> {
           ...(grant.retryAfter ? { [GATEWAY_HEADERS.retryAfter]: String(grant.retryAfter) } : {}),
         });
     } catch (err) {
-      this.#log.warn('upgrade admission unavailable', {
-        error: err instanceof Error ? err.message : String(err),
-      });
+      // A dependency (the key's KeySockets object) could not answer: retryable. Anything else is a bug.
+      const error = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+      if (isDependencyFailure(err)) this.#log.warn('upgrade admission unavailable', { error });
+      else {
+        this.#log.error('upgrade admission failed', { error });
+        reportBackgroundError(this.env, err, {
+          component: 'stream-gateway',
+          name: 'fetch',
+          waitUntil: (p) => this.ctx.waitUntil(p),
+        });
+      }
       return new Response(null, { status: 503 });
     } finally {
       this.#accepting--;

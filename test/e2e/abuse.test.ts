@@ -129,9 +129,11 @@ describe('abuse: the 10,000-frame subscribe flood of the report', () => {
     await bigFlood('subscribe flood 10,000, again');
     const rss = workerdRssMiB();
     const { start, peak } = memory.stop();
-    const after = start === null ? null : await memoryAfter(start, 0.2, 30_000);
+    // Reported, not asserted (workerd keeps its high-water mark; docs/streaming.md, "Abuse"): 10 s of
+    // idle is enough to see it stay, and keeps the suite's time down.
+    const after = start === null ? null : await memoryAfter(start, 0.2, 10_000);
     console.log(
-      `[abuse] workerd RSS MiB: ${JSON.stringify({ before: start, peak, afterFirstFlood: firstPlateau, afterSecondFlood: rss, after30s: after })}`,
+      `[abuse] workerd RSS MiB: ${JSON.stringify({ before: start, peak, afterFirstFlood: firstPlateau, afterSecondFlood: rss, after10sIdle: after })}`,
     );
     if (rss === null || firstPlateau === 0) return; // no /proc: nothing to compare
     expect(rss).toBeLessThanOrEqual(firstPlateau * 1.25);
