@@ -22,12 +22,8 @@ type Cmd = ConnectCmd | StormCmd | { cmd: 'ping' } | { cmd: 'start' } | { cmd: '
 /** One storm socket: ms from the storm's start until open (101) and until ready, or why it failed. */
 type StormOutcome = { open: number; ready: number } | { failed: string };
 
-/**
- * Opens one socket of a storm. Ready means subscribed (ours: its `snapshot` arrived) or, for the
- * servers without a protocol (floor, baseline), open. Failures are recorded, not thrown: a refused
- * socket is a result of the storm.
- */
-function stormOne(c: StormCmd, i: number, t0: number): Promise<StormOutcome> {
+/** Socket `i` of a connect or storm command, on its symbol (the baseline takes it in the URL). */
+function openSocket(c: ConnectCmd | StormCmd, i: number): { symbol: string; ws: WebSocket } {
   const symbol = c.symbols[i % c.symbols.length] ?? 'AAPL';
   const url = c.mode === 'base' ? `${c.url}?symbol=${encodeURIComponent(symbol)}` : c.url;
   const ws = new WebSocket(url, {
@@ -35,6 +31,16 @@ function stormOne(c: StormCmd, i: number, t0: number): Promise<StormOutcome> {
     ...(c.key ? { headers: { authorization: `Bearer ${c.key}` } } : {}),
   });
   sockets.push(ws);
+  return { symbol, ws };
+}
+
+/**
+ * Opens one socket of a storm. Ready means subscribed (ours: its `snapshot` arrived) or, for the
+ * servers without a protocol (floor, baseline), open. Failures are recorded, not thrown: a refused
+ * socket is a result of the storm.
+ */
+function stormOne(c: StormCmd, i: number, t0: number): Promise<StormOutcome> {
+  const { symbol, ws } = openSocket(c, i);
   return new Promise<StormOutcome>((resolve) => {
     let open = Number.NaN;
     const timer = setTimeout(() => resolve({ failed: 'timeout (60 s)' }), 60_000);
@@ -88,13 +94,7 @@ function onFrame(text: string): { trades: Array<[number, number]>; data: boolean
 }
 
 async function openOne(c: ConnectCmd, i: number): Promise<void> {
-  const symbol = c.symbols[i % c.symbols.length] ?? 'AAPL';
-  const url = c.mode === 'base' ? `${c.url}?symbol=${encodeURIComponent(symbol)}` : c.url;
-  const ws = new WebSocket(url, {
-    perMessageDeflate: c.deflate === true,
-    ...(c.key ? { headers: { authorization: `Bearer ${c.key}` } } : {}),
-  });
-  sockets.push(ws);
+  const { symbol, ws } = openSocket(c, i);
   let unacked = 0;
   let unackedBytes = 0;
   // A random first ack phase, as the shipped client does: subscribers acking in lockstep make
