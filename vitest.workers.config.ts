@@ -1,5 +1,6 @@
 import { cloudflareTest, readD1Migrations } from '@cloudflare/vitest-plugin';
 import { defineProject } from 'vitest/config';
+import { TEST_WORKERS } from './test/test-workers';
 
 // Integration tests run inside workerd with the real bindings of wrangler.toml (D1 with the
 // migrations applied in test/integration/setup.ts, KV, Queues, Durable Objects, rate limiters).
@@ -26,6 +27,8 @@ export default defineProject(async () => {
     ],
     test: {
       name: 'workers',
+      // Two files at a time at least (see test-workers.ts); the e2e files stay one at a time.
+      maxWorkers: TEST_WORKERS,
       include: [
         'test/integration/**/*.test.ts',
         'platform/**/*.test.ts',

@@ -22,16 +22,23 @@ type Cmd = ConnectCmd | StormCmd | { cmd: 'ping' } | { cmd: 'start' } | { cmd: '
 /** One storm socket: ms from the storm's start until open (101) and until ready, or why it failed. */
 type StormOutcome = { open: number; ready: number } | { failed: string };
 
-/** Socket `i` of a connect or storm command, on its symbol (the baseline takes it in the URL). */
-function openSocket(c: ConnectCmd | StormCmd, i: number): { symbol: string; ws: WebSocket } {
+/**
+ * Socket `i` of a connect or storm command, on its symbol, which goes in the URL: the baseline's
+ * `?symbol=`, ours as the shipped client subscribes (`?subscribe=`, answered after the welcome
+ * without a frame from the client).
+ */
+function openSocket(c: ConnectCmd | StormCmd, i: number): WebSocket {
   const symbol = c.symbols[i % c.symbols.length] ?? 'AAPL';
-  const url = c.mode === 'base' ? `${c.url}?symbol=${encodeURIComponent(symbol)}` : c.url;
+  const url =
+    c.mode === 'base'
+      ? `${c.url}?symbol=${encodeURIComponent(symbol)}`
+      : `${c.url}?subscribe=${encodeURIComponent(symbol)}&channels=trades&bars=0`;
   const ws = new WebSocket(url, {
     perMessageDeflate: c.deflate === true,
     ...(c.key ? { headers: { authorization: `Bearer ${c.key}` } } : {}),
   });
   sockets.push(ws);
-  return { symbol, ws };
+  return ws;
 }
 
 /**
@@ -40,7 +47,7 @@ function openSocket(c: ConnectCmd | StormCmd, i: number): { symbol: string; ws: 
  * socket is a result of the storm.
  */
 function stormOne(c: StormCmd, i: number, t0: number): Promise<StormOutcome> {
-  const { symbol, ws } = openSocket(c, i);
+  const ws = openSocket(c, i);
   return new Promise<StormOutcome>((resolve) => {
     let open = Number.NaN;
     const timer = setTimeout(() => resolve({ failed: 'timeout (60 s)' }), 60_000);
@@ -53,7 +60,6 @@ function stormOne(c: StormCmd, i: number, t0: number): Promise<StormOutcome> {
     ws.once('open', () => {
       open = performance.now() - t0;
       if (c.mode === 'base') done({ open, ready: open });
-      else ws.send(JSON.stringify({ type: 'subscribe', symbols: [symbol], channels: ['trades'], bars: 0 }));
     });
     ws.on('message', (data) => {
       const text = data.toString();
@@ -94,7 +100,7 @@ function onFrame(text: string): { trades: Array<[number, number]>; data: boolean
 }
 
 async function openOne(c: ConnectCmd, i: number): Promise<void> {
-  const { symbol, ws } = openSocket(c, i);
+  const ws = openSocket(c, i);
   let unacked = 0;
   let unackedBytes = 0;
   // A random first ack phase, as the shipped client does: subscribers acking in lockstep make
@@ -110,7 +116,7 @@ async function openOne(c: ConnectCmd, i: number): Promise<void> {
       if (c.mode === 'base') {
         clearTimeout(timer);
         resolve();
-      } else ws.send(JSON.stringify({ type: 'subscribe', symbols: [symbol], channels: ['trades'], bars: 0 }));
+      }
     });
     ws.on('message', (data) => {
       const now = Date.now();

@@ -72,9 +72,13 @@ async function started(): Promise<{ c: StreamClient; ws: FakeSocket; events: Str
 }
 
 describe('StreamClient', () => {
-  it('subscribes after welcome, drops duplicates and acknowledges data frames', async () => {
+  it('subscribes in the upgrade URL, drops duplicates and acknowledges data frames', async () => {
     const { c, ws, events } = await started();
-    expect(ws.sent[0]).toMatchObject({ type: 'subscribe', symbols: ['AAPL'] });
+    const url = new URL(ws.url);
+    expect(url.searchParams.get('subscribe')).toBe('AAPL');
+    // All channels (the default) and no snapshot option: nothing else in the URL, no subscribe frame.
+    expect([...url.searchParams.keys()]).toEqual(['subscribe']);
+    expect(ws.sent.filter((f) => f.type === 'subscribe')).toEqual([]);
     ws.serve({ type: 'data', messages: [trade(11), trade(12)] });
     ws.serve({ type: 'data', messages: [trade(12), trade(13)] });
     expect(
@@ -103,6 +107,27 @@ describe('StreamClient', () => {
     }
     // Clients of one symbol get the same frames at once; a shared phase would make them ack at once.
     expect(firstAcks.size).toBeGreaterThan(1);
+  });
+
+  it('sends as frames what the URL did not carry: symbols added before the welcome, other channel sets', async () => {
+    const c = new StreamClient({ url: 'ws://x/api/v1/stream', WebSocket: FakeSocket, snapshotBars: 5 });
+    c.subscribe(['AAPL', 'BTC-USD']);
+    c.subscribe(['ETH-USD'], ['trades']);
+    c.connect();
+    await new Promise((r) => setTimeout(r, 0));
+    const ws = FakeSocket.last;
+    if (!ws) throw new Error('no socket');
+    const url = new URL(ws.url);
+    expect(url.searchParams.get('subscribe')).toBe('AAPL,BTC-USD');
+    expect(url.searchParams.get('channels')).toBeNull();
+    expect(url.searchParams.get('bars')).toBe('5');
+    c.subscribe(['SOL-USD']); // while the upgrade is in flight: not in the URL any more
+    ws.serve(welcome);
+    expect(ws.sent.filter((f) => f.type === 'subscribe')).toEqual([
+      { type: 'subscribe', symbols: ['SOL-USD'], channels: ['trades', 'quotes', 'bars'], bars: 5 },
+      { type: 'subscribe', symbols: ['ETH-USD'], channels: ['trades'], bars: 5 },
+    ]);
+    c.close();
   });
 
   it('detects a seq jump, asks to resume from the last seq, and accepts the replay', async () => {

@@ -3,6 +3,7 @@ import {
   type ErrorFrame,
   ServerFrame,
   type SnapshotFrame,
+  STREAM_LIMITS,
   type StreamMessage,
   type Subscriptions,
   type WelcomeFrame,
@@ -61,6 +62,8 @@ type EventOf<K extends StreamEvent['type']> = Extract<StreamEvent, { type: K }>;
 
 const OPEN = 1;
 const ALL: Channel[] = ['trades', 'quotes', 'bars'];
+/** More symbols than one socket may hold go as frames (the gateway answers the excess `too_many_subscriptions`). */
+const MAX_URL_SYMBOLS = STREAM_LIMITS.maxSymbols;
 /** Close codes after which reconnecting cannot help unless credentials change. */
 const FATAL = new Set([4001]);
 
@@ -90,6 +93,8 @@ export class StreamClient implements AsyncIterable<StreamEvent> {
   #ackAt = 1;
   #stopped = false;
   #iterating = false;
+  /** The subscription this socket's URL carries (answered by the gateway without a frame). */
+  #inUrl: { channels: string; symbols: Set<string> } | null = null;
   /** The server's view of this socket's subscriptions (from the last acknowledgement). */
   subscriptions: Subscriptions = {};
 
@@ -207,6 +212,7 @@ export class StreamClient implements AsyncIterable<StreamEvent> {
       return;
     }
     if (this.#stopped) return;
+    url = this.#withSubscription(url);
     const headers = this.#opts.apiKey ? { authorization: `Bearer ${this.#opts.apiKey}` } : undefined;
     const ws = headers ? new this.#Ctor(url, undefined, { headers }) : new this.#Ctor(url);
     this.#ws = ws;
@@ -306,8 +312,8 @@ export class StreamClient implements AsyncIterable<StreamEvent> {
     return Math.max(1, Math.floor((this.#welcome?.limits.ackEvery ?? 16) / 2));
   }
 
-  /** After (re)connecting: resume symbols with a known seq, subscribe the rest, grouped by channel set. */
-  #restore(): void {
+  /** What the client wants, grouped by channel set: symbols with a known seq to resume, the rest fresh. */
+  #groups(): Map<string, { channels: Channel[]; resume: Record<string, number>; fresh: string[] }> {
     const groups = new Map<
       string,
       { channels: Channel[]; resume: Record<string, number>; fresh: string[] }
@@ -321,11 +327,36 @@ export class StreamClient implements AsyncIterable<StreamEvent> {
       else g.resume[symbol] = last;
       groups.set(key, g);
     }
-    for (const g of groups.values()) {
-      if (g.fresh.length > 0)
+    return groups;
+  }
+
+  /**
+   * The upgrade URL, with the first group of fresh symbols as `?subscribe=`: the gateway subscribes
+   * them as the socket opens, so a first connect needs no subscribe frame (and a storm of them no
+   * message event each). Remembered in `#inUrl` so that `#restore` does not ask again.
+   */
+  #withSubscription(url: string): string {
+    this.#inUrl = null;
+    const first = [...this.#groups().values()].find((g) => g.fresh.length > 0);
+    if (!first || first.fresh.length > MAX_URL_SYMBOLS) return url;
+    const u = new URL(url);
+    u.searchParams.set('subscribe', first.fresh.join(','));
+    if (first.channels.length < ALL.length) u.searchParams.set('channels', first.channels.join(','));
+    if (this.#opts.snapshotBars !== undefined) u.searchParams.set('bars', String(this.#opts.snapshotBars));
+    this.#inUrl = { channels: first.channels.join(','), symbols: new Set(first.fresh) };
+    return u.toString();
+  }
+
+  /** After (re)connecting: resume symbols with a known seq, subscribe the rest, grouped by channel set. */
+  #restore(): void {
+    const inUrl = this.#inUrl;
+    this.#inUrl = null;
+    for (const [key, g] of this.#groups()) {
+      const fresh = inUrl?.channels === key ? g.fresh.filter((s) => !inUrl.symbols.has(s)) : g.fresh;
+      if (fresh.length > 0)
         this.#send({
           type: 'subscribe',
-          symbols: g.fresh,
+          symbols: fresh,
           channels: g.channels,
           bars: this.#opts.snapshotBars,
         });

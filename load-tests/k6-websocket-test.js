@@ -65,10 +65,12 @@ export function stream() {
   let ackEvery = 256;
   let ackBytes = 64 * 1024;
   let ackAt = 1 + Math.floor(Math.random() * ackEvery);
-  const ws = new WebSocket(WS_URL, null, { headers: { authorization: `Bearer ${API_KEY}` } });
+  // Subscribed in the upgrade URL, as the shipped client does: the gateway answers it right after
+  // the welcome, so a storm of sessions costs the server no subscribe message per socket.
+  const url = `${WS_URL}?subscribe=${symbols.join(',')}&channels=trades,quotes&bars=0`;
+  const ws = new WebSocket(url, null, { headers: { authorization: `Bearer ${API_KEY}` } });
   ws.addEventListener('open', () => {
     wsErrors.add(false);
-    ws.send(JSON.stringify({ type: 'subscribe', symbols, channels: ['trades', 'quotes'], bars: 0 }));
     // The session's own timer: the iteration ends once the socket has closed.
     setTimeout(() => ws.close(1000), SESSION_MS);
   });

@@ -24,7 +24,7 @@ import {
   type ResumeFrame,
   STREAM_LIMITS,
   type StreamErrorCode,
-  type SubscribeFrame,
+  SubscribeFrame,
   type UnsubscribeFrame,
 } from '../../schema/contracts/stream';
 import { keySocketsFor, STREAM_CONNECTS_PER_MINUTE } from '../key-sockets/client';
@@ -133,6 +133,7 @@ export class StreamGateway extends DurableObject<Env> {
     if (this.#conns.size + this.#accepting >= capacity)
       return new Response(null, { status: 503, headers: { [GATEWAY_HEADERS.full]: '1' } });
     const connId = crypto.randomUUID();
+    const subscribe = request.headers.get(GATEWAY_HEADERS.subscribe);
     // Counted from here: a storm of upgrades interleaves at the awaits below.
     this.#accepting++;
     let keyId: string;
@@ -171,7 +172,8 @@ export class StreamGateway extends DurableObject<Env> {
     const meta: ConnAttachment = { id: connId, keyId, gateway: this.#name };
     this.ctx.acceptWebSocket(server);
     server.serializeAttachment(meta);
-    this.#conns.set(server, new Connection(server, meta));
+    const conn = new Connection(server, meta);
+    this.#conns.set(server, conn);
     await this.#armAlarm();
     recordWsConnection('open');
     recordWsMessage('out');
@@ -189,6 +191,11 @@ export class StreamGateway extends DurableObject<Env> {
         },
       }),
     );
+    // Answered after the welcome; frames sent before the 101 reaches the client wait in the socket.
+    if (subscribe)
+      this.ctx.waitUntil(
+        this.#answer(conn, 'subscribeOnConnect', () => this.#subscribeOnConnect(conn, subscribe)),
+      );
     return new Response(null, { status: 101, webSocket: pair[0] });
   }
 
@@ -243,8 +250,13 @@ export class StreamGateway extends DurableObject<Env> {
     const conn = this.#conn(ws);
     if (!conn) return;
     this.#inbound++;
+    await this.#answer(conn, 'webSocketMessage', () => this.#onMessage(conn, message));
+  }
+
+  /** Runs one client request; a failure is answered on the socket (and reported when it is a bug). */
+  async #answer(conn: Connection, name: string, handle: () => Promise<void>): Promise<void> {
     try {
-      await this.#onMessage(conn, message);
+      await handle();
     } catch (err) {
       const answer = errorFrameFor(err);
       const error = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
@@ -252,7 +264,7 @@ export class StreamGateway extends DurableObject<Env> {
         this.#log.error('frame handling failed', { conn: conn.meta.id, error });
         reportBackgroundError(this.env, err, {
           component: 'stream-gateway',
-          name: 'webSocketMessage',
+          name,
           waitUntil: (p) => this.ctx.waitUntil(p),
         });
       } else this.#log.warn('frame answered with an error', { conn: conn.meta.id, error });
@@ -261,6 +273,23 @@ export class StreamGateway extends DurableObject<Env> {
     } finally {
       this.#flush();
     }
+  }
+
+  /**
+   * The subscription the client put in its upgrade URL (validated by the Worker against the
+   * subscribe frame's contract), handled as if it were the socket's first frame, with the same
+   * budgets: in a reconnect storm this spares every socket one message event.
+   */
+  async #subscribeOnConnect(conn: Connection, raw: string): Promise<void> {
+    const parsed = SubscribeFrame.safeParse(JSON.parse(raw));
+    if (!parsed.success)
+      throw new Error(`The Worker passed an invalid subscription: ${parsed.error.message}`);
+    const now = Date.now();
+    conn.bytes.take(now, raw.length);
+    conn.frames.take(now, 1);
+    this.#inbound++;
+    this.#persist(conn);
+    await this.#onSubscribe(conn, parsed.data);
   }
 
   /**

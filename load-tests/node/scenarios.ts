@@ -137,7 +137,13 @@ export async function websocket(t: Target, sockets: number, durationMs: number):
   const clients = await Promise.all(
     Array.from({ length: sockets }, (_, n) =>
       new Promise<WebSocket | null>((resolve) => {
-        const ws = new WebSocket(url, { headers: auth(t), perMessageDeflate: false });
+        const a = STREAM_SYMBOLS[n % STREAM_SYMBOLS.length];
+        const b = STREAM_SYMBOLS[(n + 1) % STREAM_SYMBOLS.length];
+        // Subscribed in the upgrade URL, as the shipped client and the k6 script do.
+        const ws = new WebSocket(`${url}?subscribe=${a},${b}&channels=trades,quotes&bars=0`, {
+          headers: auth(t),
+          perMessageDeflate: false,
+        });
         const timer = setTimeout(() => {
           ws.terminate();
           resolve(null);
@@ -151,11 +157,6 @@ export async function websocket(t: Target, sockets: number, durationMs: number):
         let ackAt = 1 + Math.floor(Math.random() * ackEvery);
         ws.on('open', () => {
           clearTimeout(timer);
-          const a = STREAM_SYMBOLS[n % STREAM_SYMBOLS.length];
-          const b = STREAM_SYMBOLS[(n + 1) % STREAM_SYMBOLS.length];
-          ws.send(
-            JSON.stringify({ type: 'subscribe', symbols: [a, b], channels: ['trades', 'quotes'], bars: 0 }),
-          );
           resolve(ws);
         });
         let snapshots = 0;

@@ -115,6 +115,32 @@ export const SubscribeFrame = z
     bars: z.number().int().min(0).max(STREAM_LIMITS.maxSnapshotBars).optional(),
   })
   .strict();
+/** The `?subscribe=…&channels=…&bars=…` of an upgrade URL, as sent (comma-separated lists). */
+export interface SubscribeQuery {
+  subscribe?: string | undefined;
+  channels?: string | undefined;
+  bars?: string | undefined;
+}
+
+/**
+ * The subscribe frame an upgrade URL asks for (`GET /api/v1/stream?subscribe=AAPL,BTC-USD`), checked
+ * against the frame's own contract; null when the URL asks for none. The gateway answers it as the
+ * socket's first request, so a client (re)connecting needs no message of its own to be subscribed.
+ */
+export function subscribeFromQuery(q: SubscribeQuery): ReturnType<typeof SubscribeFrame.safeParse> | null {
+  if (q.subscribe === undefined) {
+    if (q.channels === undefined && q.bars === undefined) return null;
+    return SubscribeFrame.safeParse({ type: 'subscribe', symbols: undefined });
+  }
+  return SubscribeFrame.safeParse({
+    type: 'subscribe',
+    symbols: q.subscribe.split(','),
+    ...(q.channels === undefined ? {} : { channels: q.channels.split(',') }),
+    // A non-number stays a string so that the contract's own message names what is wrong.
+    ...(q.bars === undefined ? {} : { bars: /^\d{1,6}$/.test(q.bars) ? Number(q.bars) : q.bars }),
+  });
+}
+
 export const UnsubscribeFrame = z
   .object({
     type: z.literal('unsubscribe'),

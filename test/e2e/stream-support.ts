@@ -45,10 +45,18 @@ export class TestSocket {
 
   /** Opens a socket (default: the demo read key in the Authorization header) and waits for `welcome`. */
   static async open(
-    opts: { key?: string | null; ticket?: string; origin?: string; autoAck?: boolean } = {},
+    opts: {
+      key?: string | null;
+      ticket?: string;
+      origin?: string;
+      autoAck?: boolean;
+      /** More of the upgrade URL's query (`subscribe`, `channels`, `bars`). */
+      query?: Record<string, string>;
+    } = {},
   ): Promise<TestSocket> {
     const url = new URL('/api/v1/stream', baseUrl().replace(/^http/, 'ws'));
     if (opts.ticket) url.searchParams.set('ticket', opts.ticket);
+    for (const [k, v] of Object.entries(opts.query ?? {})) url.searchParams.set(k, v);
     const headers: Record<string, string> = {};
     const key = opts.key === undefined ? demoKey('read') : opts.key;
     if (key) headers.authorization = `Bearer ${key}`;
@@ -73,8 +81,13 @@ export class TestSocket {
     return sock;
   }
 
+  /** The `type` of every frame this socket sent, in order. */
+  readonly sent: string[] = [];
+
   send(frame: unknown): void {
-    this.ws.send(typeof frame === 'string' ? frame : JSON.stringify(frame));
+    const text = typeof frame === 'string' ? frame : JSON.stringify(frame);
+    this.sent.push(/"type":"([^"]+)"/.exec(text)?.[1] ?? '?');
+    this.ws.send(text);
   }
 
   ack(): void {

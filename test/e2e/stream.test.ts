@@ -33,6 +33,23 @@ async function refused(opts: { headers?: Record<string, string>; query?: string 
   });
 }
 
+/** The error body of a refused upgrade. */
+async function refusalBody(
+  query: string,
+  headers: Record<string, string>,
+): Promise<{ error: { code: string; details?: Array<{ path: string }> } }> {
+  const ws = new WebSocket(`${baseUrl().replace(/^http/, 'ws')}/api/v1/stream${query}`, { headers });
+  ws.once('error', () => {});
+  const res = await new Promise<import('node:http').IncomingMessage>((resolve, reject) => {
+    ws.once('unexpected-response', (_req, r) => resolve(r));
+    ws.once('open', () => reject(new Error('the upgrade was accepted')));
+  });
+  let text = '';
+  for await (const chunk of res) text += String(chunk);
+  ws.terminate();
+  return JSON.parse(text);
+}
+
 describe('stream: connect', () => {
   it('authenticates before the upgrade: no key 401, bad key 401, key in the URL 400, foreign Origin 403', async () => {
     expect(await refused({})).toBe(401);
@@ -175,6 +192,46 @@ describe('stream: subscribe, snapshot and sequence', () => {
       expect(m.st).toBeGreaterThan(0);
       expect(typeof m.symbol).toBe('string');
     }
+  });
+
+  it('subscribes from the upgrade URL: no frame from the client, the snapshot after the welcome, then every live message', async () => {
+    const symbol = 'BRK.B';
+    const s = await connect({ query: { subscribe: `${symbol},NVDA`, channels: 'trades,quotes', bars: '3' } });
+    const ack = await s.next('subscriptions');
+    expect(ack.op).toBe('subscribe');
+    expect(ack.subscriptions).toEqual({ [symbol]: ['trades', 'quotes'], NVDA: ['trades', 'quotes'] });
+    const snap = await s.next('snapshot', (f) => f.symbol === symbol);
+    expect(snap.bars.length).toBe(3);
+    expect(snap.channels).toEqual(['trades', 'quotes']);
+    await s.next('snapshot', (f) => f.symbol === 'NVDA');
+    // Six ticks and the forming bar's update (last, on the `bars` channel this socket did not ask for).
+    const { lastSeq } = await publish(symbol, 6);
+    const got = await s.untilSeq(symbol, lastSeq - 1);
+    expect(seqs(got)[0]).toBe(snap.seq + 1);
+    expect(consecutive(seqs(got))).toBe(true);
+    expect(got.map((m) => m.type)).toEqual(['trade', 'quote', 'trade', 'quote', 'trade', 'quote']);
+    // The socket sent nothing but acks: the subscription came with the upgrade.
+    expect(s.sent.filter((t) => t !== 'ack')).toEqual([]);
+  });
+
+  it('refuses a bad subscription in the URL before the upgrade (400), and answers an unknown symbol on the socket', async () => {
+    const key = { authorization: `Bearer ${demoKey('read')}` };
+    for (const query of [
+      '?subscribe=not%20a%20symbol',
+      '?subscribe=AAPL&channels=news',
+      '?subscribe=AAPL&bars=x',
+      '?bars=5',
+    ]) {
+      expect(await refused({ headers: key, query }), query).toBe(400);
+    }
+    const body = await refusalBody('?subscribe=AAPL&bars=9999', key);
+    expect(body.error.code).toBe('validation_failed');
+    expect(body.error.details?.[0]?.path).toBe('bars');
+    const s = await connect({ query: { subscribe: 'NOPE1,AAPL', bars: '0' } });
+    const err = await s.next('error');
+    expect(err.code).toBe('unknown_symbol');
+    expect(err.symbols).toEqual(['NOPE1']);
+    expect((await s.next('snapshot')).symbol).toBe('AAPL');
   });
 
   it('filters by channel', async () => {

@@ -5,10 +5,10 @@ import { roomFor } from '../../durable-objects/symbol-room/client';
 import { KEY_PATTERN } from '../../platform/auth/api-keys';
 import { sha256Hex } from '../../platform/crypto';
 import { faultInjectionAllowed } from '../../platform/d1/faults';
-import { ApiError } from '../../platform/errors';
+import { ApiError, zodIssues } from '../../platform/errors';
 import { requireKnownSymbol } from '../../platform/market/symbol-guard';
 import { errorResponses, SymbolParam } from '../../schema/contracts/common';
-import { CloseCode } from '../../schema/contracts/stream';
+import { CloseCode, subscribeFromQuery } from '../../schema/contracts/stream';
 import { StreamTicket, StreamTicketRequest } from '../../schema/contracts/stream-tickets';
 import { presentedKey } from '../middleware/auth';
 import { refuseForeignOrigin } from '../middleware/socket-origin';
@@ -22,6 +22,17 @@ const StreamQuery = z.object({
   ticket: z.string().max(128).optional().openapi({
     description:
       'Single-use ticket from `POST /api/v1/stream/ticket` (browsers). Bots send `Authorization` instead.',
+  }),
+  subscribe: z.string().max(4_096).optional().openapi({
+    description:
+      'Symbols (comma-separated) to subscribe to as the socket opens: answered like a `subscribe` frame sent first, with the same limits.',
+    example: 'BTC-USD,ETH-USD',
+  }),
+  channels: z.string().max(64).optional().openapi({
+    description: 'With `subscribe`: channels (comma-separated: trades, quotes, bars); all when absent.',
+  }),
+  bars: z.string().max(8).optional().openapi({
+    description: "With `subscribe`: recent closed 1-minute bars in each snapshot (as the frame's `bars`).",
   }),
 });
 
@@ -55,7 +66,13 @@ export const streamRoutes = createRouter()
           'API keys are never accepted in URLs: send `Authorization: Bearer …`, or `?ticket=` from POST /api/v1/stream/ticket.',
         );
       }
-      const { ticket } = c.req.valid('query');
+      const query = c.req.valid('query');
+      const { ticket } = query;
+      const subscribe = subscribeFromQuery(query);
+      if (subscribe && !subscribe.success)
+        throw new ApiError('validation_failed', 'Invalid query: `subscribe`, `channels` or `bars`.', {
+          details: zodIssues(subscribe.error.issues),
+        });
       const key = presentedKey(c.req.raw.headers);
       let who: Connecting;
       if (key) {
@@ -86,7 +103,7 @@ export const streamRoutes = createRouter()
       // connects per key and open sockets per key across every shard. Bots get the HTTP status;
       // a browser cannot read the status of a refused upgrade, so a ticket's socket opens and
       // closes with 4008 and the reason.
-      const res = await connectToGateway(c.env, who);
+      const res = await connectToGateway(c.env, who, subscribe?.data);
       if (res.status === 101 && res.webSocket)
         return new Response(null, { status: 101, webSocket: res.webSocket });
       const refused = gatewayRefusal(res);
