@@ -155,15 +155,38 @@ describe('StreamClient', () => {
     c.close();
   });
 
-  it('reconnects after a drop and resumes from the last seq', async () => {
+  it('reconnects after a drop and resumes from the last seq, in the upgrade URL', async () => {
     const { c, ws } = await started();
+    c.subscribe(['BTC-USD']); // after the welcome: a frame, then its snapshot
+    ws.serve({ ...snapshot(40), symbol: 'BTC-USD' });
     ws.serve({ type: 'data', messages: [trade(11)] });
     ws.onclose?.({ code: 1006, reason: '' });
     await new Promise((r) => setTimeout(r, 20));
     const next = FakeSocket.last;
-    expect(next).not.toBe(ws);
-    next?.serve(welcome);
-    expect(next?.sent[0]).toMatchObject({ type: 'resume', from: { AAPL: 11 } });
+    if (!next || next === ws) throw new Error('no new socket');
+    const url = new URL(next.url);
+    expect(url.searchParams.get('resume')).toBe('AAPL:11,BTC-USD:40');
+    expect(url.searchParams.get('subscribe')).toBeNull();
+    next.serve(welcome);
+    expect(next.sent.filter((f) => f.type !== 'ack')).toEqual([]);
+    c.close();
+  });
+
+  it('unsubscribes on the new socket what the URL asked for and was dropped while it connected', async () => {
+    const c = new StreamClient({ url: 'ws://x/api/v1/stream', WebSocket: FakeSocket });
+    c.subscribe(['AAPL', 'SPY']);
+    c.connect();
+    await new Promise((r) => setTimeout(r, 0));
+    const ws = FakeSocket.last;
+    if (!ws) throw new Error('no socket');
+    c.unsubscribe(['SPY']);
+    c.unsubscribe(['AAPL'], ['bars']);
+    ws.serve(welcome);
+    expect(ws.sent.filter((f) => f.type !== 'ack')).toEqual([
+      { type: 'subscribe', symbols: ['AAPL'], channels: ['trades', 'quotes'] },
+      { type: 'unsubscribe', symbols: ['AAPL'], channels: ['bars'] },
+      { type: 'unsubscribe', symbols: ['SPY'] },
+    ]);
     c.close();
   });
 

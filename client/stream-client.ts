@@ -93,8 +93,8 @@ export class StreamClient implements AsyncIterable<StreamEvent> {
   #ackAt = 1;
   #stopped = false;
   #iterating = false;
-  /** The subscription this socket's URL carries (answered by the gateway without a frame). */
-  #inUrl: { channels: string; symbols: Set<string> } | null = null;
+  /** The requests this socket's URL carries (answered by the gateway without a frame): one channel set's symbols. */
+  #inUrl: { key: string; channels: Channel[]; symbols: Set<string> } | null = null;
   /** The server's view of this socket's subscriptions (from the last acknowledgement). */
   subscriptions: Subscriptions = {};
 
@@ -212,7 +212,7 @@ export class StreamClient implements AsyncIterable<StreamEvent> {
       return;
     }
     if (this.#stopped) return;
-    url = this.#withSubscription(url);
+    url = this.#withRequests(url);
     const headers = this.#opts.apiKey ? { authorization: `Bearer ${this.#opts.apiKey}` } : undefined;
     const ws = headers ? new this.#Ctor(url, undefined, { headers }) : new this.#Ctor(url);
     this.#ws = ws;
@@ -331,19 +331,25 @@ export class StreamClient implements AsyncIterable<StreamEvent> {
   }
 
   /**
-   * The upgrade URL, with the first group of fresh symbols as `?subscribe=`: the gateway subscribes
-   * them as the socket opens, so a first connect needs no subscribe frame (and a storm of them no
-   * message event each). Remembered in `#inUrl` so that `#restore` does not ask again.
+   * The upgrade URL, carrying the first channel set's requests: its new symbols as `?subscribe=`
+   * and the ones with a known seq as `?resume=SYMBOL:seq`. The gateway answers them as the socket
+   * opens, so a first connect or a reconnect sends no frame (and a storm of them costs the server
+   * no message event each). Remembered in `#inUrl` so that `#restore` does not ask again.
    */
-  #withSubscription(url: string): string {
+  #withRequests(url: string): string {
     this.#inUrl = null;
-    const first = [...this.#groups().values()].find((g) => g.fresh.length > 0);
-    if (!first || first.fresh.length > MAX_URL_SYMBOLS) return url;
+    const first = [...this.#groups()].find(([, g]) => g.fresh.length > 0 || Object.keys(g.resume).length > 0);
+    if (!first) return url;
+    const [key, g] = first;
+    const resumed = Object.entries(g.resume);
+    if (g.fresh.length + resumed.length > MAX_URL_SYMBOLS) return url;
     const u = new URL(url);
-    u.searchParams.set('subscribe', first.fresh.join(','));
-    if (first.channels.length < ALL.length) u.searchParams.set('channels', first.channels.join(','));
-    if (this.#opts.snapshotBars !== undefined) u.searchParams.set('bars', String(this.#opts.snapshotBars));
-    this.#inUrl = { channels: first.channels.join(','), symbols: new Set(first.fresh) };
+    if (g.fresh.length > 0) u.searchParams.set('subscribe', g.fresh.join(','));
+    if (resumed.length > 0) u.searchParams.set('resume', resumed.map(([s, seq]) => `${s}:${seq}`).join(','));
+    if (g.channels.length < ALL.length) u.searchParams.set('channels', g.channels.join(','));
+    if (g.fresh.length > 0 && this.#opts.snapshotBars !== undefined)
+      u.searchParams.set('bars', String(this.#opts.snapshotBars));
+    this.#inUrl = { key, channels: g.channels, symbols: new Set([...g.fresh, ...resumed.map(([s]) => s)]) };
     return u.toString();
   }
 
@@ -352,7 +358,9 @@ export class StreamClient implements AsyncIterable<StreamEvent> {
     const inUrl = this.#inUrl;
     this.#inUrl = null;
     for (const [key, g] of this.#groups()) {
-      const fresh = inUrl?.channels === key ? g.fresh.filter((s) => !inUrl.symbols.has(s)) : g.fresh;
+      const sent = inUrl?.key === key ? inUrl.symbols : new Set<string>();
+      const fresh = g.fresh.filter((s) => !sent.has(s));
+      const resume = Object.fromEntries(Object.entries(g.resume).filter(([s]) => !sent.has(s)));
       if (fresh.length > 0)
         this.#send({
           type: 'subscribe',
@@ -360,8 +368,14 @@ export class StreamClient implements AsyncIterable<StreamEvent> {
           channels: g.channels,
           bars: this.#opts.snapshotBars,
         });
-      if (Object.keys(g.resume).length > 0)
-        this.#send({ type: 'resume', from: g.resume, channels: g.channels });
+      if (Object.keys(resume).length > 0) this.#send({ type: 'resume', from: resume, channels: g.channels });
+    }
+    // Changed while the upgrade was in flight: drop what the URL asked for and is no longer wanted.
+    for (const s of inUrl?.symbols ?? []) {
+      const wanted = this.#wanted.get(s);
+      const extra = (inUrl?.channels ?? []).filter((c) => !wanted?.has(c));
+      if (extra.length > 0)
+        this.#send({ type: 'unsubscribe', symbols: [s], ...(wanted ? { channels: extra } : {}) });
     }
   }
 

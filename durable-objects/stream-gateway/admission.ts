@@ -16,8 +16,8 @@ export const GATEWAY_HEADERS = {
   /** A ticket's upgrade: the key the ticket was issued to, already checked by the Worker. */
   keyId: 'x-stream-key-id',
   tier: 'x-stream-key-tier',
-  /** The subscribe frame (JSON) of a `?subscribe=` URL, validated by the Worker: the socket's first request. */
-  subscribe: 'x-stream-subscribe',
+  /** The frames (JSON) of a `?subscribe=`/`?resume=` URL, validated by the Worker: the socket's first requests. */
+  requests: 'x-stream-requests',
   full: 'x-stream-full',
   /** On a refusal: why (`unauthorized`, `forbidden`, `auth_unavailable`, `connect_rate`, `open_sockets`). */
   refusal: 'x-stream-refusal',

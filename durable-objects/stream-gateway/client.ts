@@ -1,5 +1,5 @@
 import { config } from '../../platform/config';
-import type { SubscribeFrame } from '../../schema/contracts/stream';
+import type { UrlRequests } from '../../schema/contracts/stream';
 import { GATEWAY_HEADERS } from './admission';
 import type { StreamGateway } from './stream-gateway';
 
@@ -29,13 +29,13 @@ export type Connecting = { keyHash: string } | { keyId: string; tier: string };
  * refuses, and the next shard is tried, so load spills over onto more shards. The gateway
  * authenticates a key (batched per key) and takes the socket's slot and connect from the key's
  * KeySockets object before it accepts; a refusal comes back as a non-101 response with
- * `GATEWAY_HEADERS.refusal` saying why (admission.ts). `subscribe` (from `?subscribe=`) is the
- * socket's first request, answered by the gateway right after its welcome.
+ * `GATEWAY_HEADERS.refusal` saying why (admission.ts). `requests` (the URL's `?subscribe=` and
+ * `?resume=`) are the socket's first requests, answered by the gateway right after its welcome.
  */
 export async function connectToGateway(
   env: Env,
   who: Connecting,
-  subscribe?: SubscribeFrame,
+  requests: UrlRequests = [],
 ): Promise<Response> {
   const base = config(env).STREAM_GATEWAY_SHARDS;
   const start = Math.floor(Math.random() * base);
@@ -44,7 +44,7 @@ export async function connectToGateway(
     'keyHash' in who
       ? { upgrade: 'websocket', [GATEWAY_HEADERS.keyHash]: who.keyHash }
       : { upgrade: 'websocket', [GATEWAY_HEADERS.keyId]: who.keyId, [GATEWAY_HEADERS.tier]: who.tier };
-  if (subscribe) headers[GATEWAY_HEADERS.subscribe] = JSON.stringify(subscribe);
+  if (requests.length > 0) headers[GATEWAY_HEADERS.requests] = JSON.stringify(requests);
   for (let i = start; i < MAX_GATEWAYS; i++) {
     if ((fullUntil.get(i) ?? 0) > now) continue;
     const res = await gatewayFor(env, `gateway-${i}`).fetch('https://gateway.internal/connect', { headers });

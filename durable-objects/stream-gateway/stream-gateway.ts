@@ -14,6 +14,7 @@ import {
   recordWsResume,
 } from '../../platform/metrics/events';
 import { flushSoon } from '../../platform/metrics/flush';
+import { NextCall } from '../../platform/next-call';
 import { reportBackgroundError } from '../../platform/sentry';
 import type { WireMessage } from '../../schema/contracts/stream';
 import {
@@ -24,11 +25,12 @@ import {
   type ResumeFrame,
   STREAM_LIMITS,
   type StreamErrorCode,
-  SubscribeFrame,
+  type SubscribeFrame,
   type UnsubscribeFrame,
+  UrlRequests,
 } from '../../schema/contracts/stream';
 import { keySocketsFor, STREAM_CONNECTS_PER_MINUTE } from '../key-sockets/client';
-import { roomFor } from '../symbol-room/client';
+import { type RoomSnapshot, roomFor } from '../symbol-room/client';
 import { Admission, GATEWAY_HEADERS, type Refusal } from './admission';
 import { ConnAttachment, Connection, FLOW, inMask, maskOf } from './connection';
 import {
@@ -90,6 +92,13 @@ export class StreamGateway extends DurableObject<Env> {
   /** Authentication and slots of upgrades, batched per key (admission.ts). */
   readonly #admission: Admission;
   /**
+   * The room's snapshot per symbol, one call shared by the subscribes that arrive while one is in
+   * flight: each is answered from a call started after it subscribed, so its live messages are
+   * already held (`conn.syncing`) from the snapshot's seq on, and a storm of N subscribers of a
+   * symbol costs the room a few calls (each an event on its thread), not N.
+   */
+  readonly #roomSnapshots = new NextCall<RoomSnapshot>();
+  /**
    * Client frames received and not yet counted in the metrics. Acks (most of the inbound traffic)
    * are counted once per fan-out instead of once each: every count is a metrics observation, and
    * past 500 of them the isolate ships a batch early. Other frames are counted at once.
@@ -133,7 +142,7 @@ export class StreamGateway extends DurableObject<Env> {
     if (this.#conns.size + this.#accepting >= capacity)
       return new Response(null, { status: 503, headers: { [GATEWAY_HEADERS.full]: '1' } });
     const connId = crypto.randomUUID();
-    const subscribe = request.headers.get(GATEWAY_HEADERS.subscribe);
+    const requests = request.headers.get(GATEWAY_HEADERS.requests);
     // Counted from here: a storm of upgrades interleaves at the awaits below.
     this.#accepting++;
     let keyId: string;
@@ -192,10 +201,8 @@ export class StreamGateway extends DurableObject<Env> {
       }),
     );
     // Answered after the welcome; frames sent before the 101 reaches the client wait in the socket.
-    if (subscribe)
-      this.ctx.waitUntil(
-        this.#answer(conn, 'subscribeOnConnect', () => this.#subscribeOnConnect(conn, subscribe)),
-      );
+    if (requests)
+      this.ctx.waitUntil(this.#answer(conn, 'urlRequests', () => this.#urlRequests(conn, requests)));
     return new Response(null, { status: 101, webSocket: pair[0] });
   }
 
@@ -276,20 +283,21 @@ export class StreamGateway extends DurableObject<Env> {
   }
 
   /**
-   * The subscription the client put in its upgrade URL (validated by the Worker against the
-   * subscribe frame's contract), handled as if it were the socket's first frame, with the same
-   * budgets: in a reconnect storm this spares every socket one message event.
+   * The subscribe and resume the client put in its upgrade URL (validated by the Worker against
+   * the frames' contracts), handled as if they were the socket's first frames, with the same
+   * budgets: in a (re)connect storm this spares every socket a message event.
    */
-  async #subscribeOnConnect(conn: Connection, raw: string): Promise<void> {
-    const parsed = SubscribeFrame.safeParse(JSON.parse(raw));
-    if (!parsed.success)
-      throw new Error(`The Worker passed an invalid subscription: ${parsed.error.message}`);
+  async #urlRequests(conn: Connection, raw: string): Promise<void> {
+    const parsed = UrlRequests.safeParse(JSON.parse(raw));
+    if (!parsed.success) throw new Error(`The Worker passed invalid URL requests: ${parsed.error.message}`);
     const now = Date.now();
     conn.bytes.take(now, raw.length);
-    conn.frames.take(now, 1);
-    this.#inbound++;
+    conn.frames.take(now, parsed.data.length);
+    this.#inbound += parsed.data.length;
     this.#persist(conn);
-    await this.#onSubscribe(conn, parsed.data);
+    await Promise.all(
+      parsed.data.map((f) => (f.type === 'subscribe' ? this.#onSubscribe(conn, f) : this.#onResume(conn, f))),
+    );
   }
 
   /**
@@ -599,7 +607,7 @@ export class StreamGateway extends DurableObject<Env> {
           const room = roomFor(this.env, symbol);
           const snap = fresh.has(symbol)
             ? await room.attach(symbol, this.#name)
-            : await room.snapshot(symbol);
+            : await this.#roomSnapshots.run(symbol, () => room.snapshot(symbol));
           if (fresh.has(symbol) && !this.#lastSeq.has(symbol)) this.#lastSeq.set(symbol, snap.seq);
           const frame = await buildSnapshot(this.env, symbol, snap, {
             channels: f.channels,
@@ -653,7 +661,7 @@ export class StreamGateway extends DurableObject<Env> {
             }
             this.#synced(conn, symbol, Math.max(after, r.seq));
           } else {
-            const snap = await room.snapshot(symbol);
+            const snap = await this.#roomSnapshots.run(symbol, () => room.snapshot(symbol));
             const frame = await buildSnapshot(this.env, symbol, snap, {
               channels: f.channels,
               count: STREAM_LIMITS.snapshotBars,
@@ -700,11 +708,12 @@ export class StreamGateway extends DurableObject<Env> {
     );
   }
 
-  #unsubscribe(conn: Connection, symbol: string): void {
+  /** `stored: false` when the caller deletes the socket's rows itself (all at once, `#drop`). */
+  #unsubscribe(conn: Connection, symbol: string, stored = true): void {
     conn.subs.delete(symbol);
     conn.floor.delete(symbol);
     conn.syncing.delete(symbol);
-    this.#subs.remove(conn.meta.id, symbol);
+    if (stored) this.#subs.remove(conn.meta.id, symbol);
     const set = this.#bySymbol.get(symbol);
     set?.delete(conn);
     if (set && set.size === 0) {
@@ -926,7 +935,8 @@ export class StreamGateway extends DurableObject<Env> {
     this.#conns.delete(ws);
     recordWsConnection('close');
     this.#release(conn.meta);
-    for (const symbol of [...conn.subs.keys()]) this.#unsubscribe(conn, symbol);
+    // One delete for the socket's rows: a reconnect storm drops as many sockets as it opens.
+    for (const symbol of [...conn.subs.keys()]) this.#unsubscribe(conn, symbol, false);
     this.#subs.removeConn(conn.meta.id);
   }
 }

@@ -115,32 +115,6 @@ export const SubscribeFrame = z
     bars: z.number().int().min(0).max(STREAM_LIMITS.maxSnapshotBars).optional(),
   })
   .strict();
-/** The `?subscribe=…&channels=…&bars=…` of an upgrade URL, as sent (comma-separated lists). */
-export interface SubscribeQuery {
-  subscribe?: string | undefined;
-  channels?: string | undefined;
-  bars?: string | undefined;
-}
-
-/**
- * The subscribe frame an upgrade URL asks for (`GET /api/v1/stream?subscribe=AAPL,BTC-USD`), checked
- * against the frame's own contract; null when the URL asks for none. The gateway answers it as the
- * socket's first request, so a client (re)connecting needs no message of its own to be subscribed.
- */
-export function subscribeFromQuery(q: SubscribeQuery): ReturnType<typeof SubscribeFrame.safeParse> | null {
-  if (q.subscribe === undefined) {
-    if (q.channels === undefined && q.bars === undefined) return null;
-    return SubscribeFrame.safeParse({ type: 'subscribe', symbols: undefined });
-  }
-  return SubscribeFrame.safeParse({
-    type: 'subscribe',
-    symbols: q.subscribe.split(','),
-    ...(q.channels === undefined ? {} : { channels: q.channels.split(',') }),
-    // A non-number stays a string so that the contract's own message names what is wrong.
-    ...(q.bars === undefined ? {} : { bars: /^\d{1,6}$/.test(q.bars) ? Number(q.bars) : q.bars }),
-  });
-}
-
 export const UnsubscribeFrame = z
   .object({
     type: z.literal('unsubscribe'),
@@ -162,6 +136,50 @@ export const ResumeFrame = z
     channels: Channels.default(['trades', 'quotes', 'bars']),
   })
   .strict();
+/** The stream URL's own requests, as sent: comma-separated lists (`resume` as `SYMBOL:seq` pairs). */
+export interface StreamUrlQuery {
+  subscribe?: string | undefined;
+  resume?: string | undefined;
+  channels?: string | undefined;
+  bars?: string | undefined;
+}
+
+/** What an upgrade URL asks the gateway to do first: a subscribe frame, a resume frame, or both. */
+export const UrlRequests = z.array(z.discriminatedUnion('type', [SubscribeFrame, ResumeFrame])).max(2);
+export type UrlRequests = z.infer<typeof UrlRequests>;
+
+/**
+ * The frames an upgrade URL carries (`GET /api/v1/stream?subscribe=AAPL,BTC-USD&bars=30`,
+ * `?resume=AAPL:1234,BTC-USD:98`, either with `channels=trades,quotes`), each checked against its
+ * frame's own contract. The gateway answers them as the socket's first requests, so a client
+ * (re)connecting, alone or in a storm, needs no message of its own to be subscribed or resumed.
+ */
+export function urlRequests(q: StreamUrlQuery): ReturnType<typeof UrlRequests.safeParse> {
+  const channels = q.channels === undefined ? {} : { channels: q.channels.split(',') };
+  const frames: unknown[] = [];
+  if (q.subscribe !== undefined || q.bars !== undefined)
+    frames.push({
+      type: 'subscribe',
+      // `bars` without `subscribe` fails here, on `symbols`.
+      symbols: q.subscribe?.split(','),
+      ...channels,
+      // Non-numbers stay strings so that the contract's own message names what is wrong.
+      ...(q.bars === undefined ? {} : { bars: /^\d{1,6}$/.test(q.bars) ? Number(q.bars) : q.bars }),
+    });
+  if (q.resume !== undefined) {
+    const from: Record<string, unknown> = {};
+    for (const pair of q.resume.split(',')) {
+      const at = pair.lastIndexOf(':');
+      const seq = at < 0 ? '' : pair.slice(at + 1);
+      from[at < 0 ? pair : pair.slice(0, at)] = /^\d{1,15}$/.test(seq) ? Number(seq) : seq;
+    }
+    frames.push({ type: 'resume', from, ...channels });
+  }
+  // `channels` alone asks for nothing: refused like a subscribe without symbols.
+  if (frames.length === 0 && q.channels !== undefined) frames.push({ type: 'subscribe', ...channels });
+  return UrlRequests.safeParse(frames);
+}
+
 /** Flow control: the number of data frames processed since the previous ack. */
 export const AckFrame = z
   .object({ type: z.literal('ack'), frames: z.number().int().min(1).max(1_000_000) })

@@ -273,6 +273,38 @@ describe('stream: resume', () => {
     expect(second.frames.some((f) => f.type === 'snapshot')).toBe(false);
   });
 
+  it('resumes from the upgrade URL (`?resume=SYMBOL:seq`): the replay follows the welcome, no frame from the client', async () => {
+    const symbol = 'ETH-USD';
+    const first = await connect({ query: { subscribe: symbol, bars: '0' } });
+    await first.next('snapshot');
+    const { lastSeq: seen } = await publish(symbol, 6);
+    await first.untilSeq(symbol, seen);
+    first.close();
+    await first.closed;
+    const { lastSeq: missedTo } = await publish(symbol, 8);
+
+    const second = await connect({ query: { resume: `${symbol}:${seen}`, subscribe: 'AAPL', bars: '0' } });
+    const ops = await second.until(() => {
+      const acks = second.frames.flatMap((f) => (f.type === 'subscriptions' ? [f.op] : []));
+      return acks.length >= 2 ? acks.sort() : undefined;
+    }, 'both acknowledgements');
+    expect(ops).toEqual(['resume', 'subscribe']);
+    await second.next('snapshot', (f) => f.symbol === 'AAPL');
+    const { lastSeq: live } = await publish(symbol, 4);
+    const got = seqs(await second.untilSeq(symbol, live));
+    expect(got[0]).toBe(seen + 1);
+    expect(consecutive(got)).toBe(true);
+    expect(got).toContain(missedTo);
+    expect(second.frames.some((f) => f.type === 'snapshot' && f.symbol === symbol)).toBe(false);
+    expect(second.sent.filter((t) => t !== 'ack')).toEqual([]);
+    const key = { authorization: `Bearer ${demoKey('read')}` };
+    for (const query of ['?resume=ETH-USD', '?resume=ETH-USD:x', '?resume=not%20one:5', '?channels=trades']) {
+      expect(await refused({ headers: key, query }), query).toBe(400);
+    }
+    const body = await refusalBody('?resume=ETH-USD:x', key);
+    expect(body.error.details?.[0]?.path).toBe('resume.ETH-USD');
+  });
+
   it('survives a room restart: live sockets keep a continuous seq and resume reads the stored log', async () => {
     const symbol = 'SOL-USD';
     const live = await connect();

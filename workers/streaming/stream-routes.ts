@@ -8,7 +8,7 @@ import { faultInjectionAllowed } from '../../platform/d1/faults';
 import { ApiError, zodIssues } from '../../platform/errors';
 import { requireKnownSymbol } from '../../platform/market/symbol-guard';
 import { errorResponses, SymbolParam } from '../../schema/contracts/common';
-import { CloseCode, subscribeFromQuery } from '../../schema/contracts/stream';
+import { CloseCode, urlRequests } from '../../schema/contracts/stream';
 import { StreamTicket, StreamTicketRequest } from '../../schema/contracts/stream-tickets';
 import { presentedKey } from '../middleware/auth';
 import { refuseForeignOrigin } from '../middleware/socket-origin';
@@ -28,13 +28,30 @@ const StreamQuery = z.object({
       'Symbols (comma-separated) to subscribe to as the socket opens: answered like a `subscribe` frame sent first, with the same limits.',
     example: 'BTC-USD,ETH-USD',
   }),
+  resume: z.string().max(8_192).optional().openapi({
+    description:
+      'After a reconnect: `SYMBOL:seq` pairs (comma-separated), answered like a `resume` frame sent first (replay after each seq, or a reset snapshot).',
+    example: 'BTC-USD:1234,ETH-USD:98',
+  }),
   channels: z.string().max(64).optional().openapi({
-    description: 'With `subscribe`: channels (comma-separated: trades, quotes, bars); all when absent.',
+    description:
+      'With `subscribe` or `resume`: channels (comma-separated: trades, quotes, bars); all when absent.',
   }),
   bars: z.string().max(8).optional().openapi({
     description: "With `subscribe`: recent closed 1-minute bars in each snapshot (as the frame's `bars`).",
   }),
 });
+
+/** The query parameter a frame field came from (`0.symbols.1` → `subscribe.1`, `1.from.AAPL` → `resume.AAPL`). */
+const FIELD_PARAMS: Record<string, string> = {
+  symbols: 'subscribe',
+  from: 'resume',
+  channels: 'channels',
+  bars: 'bars',
+};
+function queryPath(path: string): string {
+  return path.replace(/^\d+\.([a-z]+)/, (whole, field: string) => FIELD_PARAMS[field] ?? whole);
+}
 
 /**
  * `GET /api/v1/stream` (WebSocket, protocol in docs/streaming.md) and `POST /api/v1/stream/ticket`.
@@ -68,11 +85,15 @@ export const streamRoutes = createRouter()
       }
       const query = c.req.valid('query');
       const { ticket } = query;
-      const subscribe = subscribeFromQuery(query);
-      if (subscribe && !subscribe.success)
-        throw new ApiError('validation_failed', 'Invalid query: `subscribe`, `channels` or `bars`.', {
-          details: zodIssues(subscribe.error.issues),
-        });
+      const requests = urlRequests(query);
+      if (!requests.success)
+        throw new ApiError(
+          'validation_failed',
+          'Invalid query: `subscribe`, `resume`, `channels` or `bars`.',
+          {
+            details: zodIssues(requests.error.issues).map((i) => ({ ...i, path: queryPath(i.path) })),
+          },
+        );
       const key = presentedKey(c.req.raw.headers);
       let who: Connecting;
       if (key) {
@@ -103,7 +124,7 @@ export const streamRoutes = createRouter()
       // connects per key and open sockets per key across every shard. Bots get the HTTP status;
       // a browser cannot read the status of a refused upgrade, so a ticket's socket opens and
       // closes with 4008 and the reason.
-      const res = await connectToGateway(c.env, who, subscribe?.data);
+      const res = await connectToGateway(c.env, who, requests.data);
       if (res.status === 101 && res.webSocket)
         return new Response(null, { status: 101, webSocket: res.webSocket });
       const refused = gatewayRefusal(res);
