@@ -607,7 +607,7 @@ export class StreamGateway extends DurableObject<Env> {
           const room = roomFor(this.env, symbol);
           const snap = fresh.has(symbol)
             ? await room.attach(symbol, this.#name)
-            : await this.#roomSnapshots.run(symbol, () => room.snapshot(symbol));
+            : await this.#roomSnapshot(symbol);
           if (fresh.has(symbol) && !this.#lastSeq.has(symbol)) this.#lastSeq.set(symbol, snap.seq);
           const frame = await buildSnapshot(this.env, symbol, snap, {
             channels: f.channels,
@@ -661,7 +661,7 @@ export class StreamGateway extends DurableObject<Env> {
             }
             this.#synced(conn, symbol, Math.max(after, r.seq));
           } else {
-            const snap = await this.#roomSnapshots.run(symbol, () => room.snapshot(symbol));
+            const snap = await this.#roomSnapshot(symbol);
             const frame = await buildSnapshot(this.env, symbol, snap, {
               channels: f.channels,
               count: STREAM_LIMITS.snapshotBars,
@@ -706,6 +706,11 @@ export class StreamGateway extends DurableObject<Env> {
       conn,
       subscriptionsFrame({ op: 'unsubscribe', id: f.id, subscriptions: conn.subscriptions() }),
     );
+  }
+
+  /** The room's snapshot of `symbol`, shared (see `#roomSnapshots`); a fresh stub per call, as a broken one stays broken. */
+  #roomSnapshot(symbol: string): Promise<RoomSnapshot> {
+    return this.#roomSnapshots.run(symbol, () => roomFor(this.env, symbol).snapshot(symbol));
   }
 
   /** `stored: false` when the caller deletes the socket's rows itself (all at once, `#drop`). */

@@ -167,12 +167,14 @@ export function urlRequests(q: StreamUrlQuery): ReturnType<typeof UrlRequests.sa
       ...(q.bars === undefined ? {} : { bars: /^\d{1,6}$/.test(q.bars) ? Number(q.bars) : q.bars }),
     });
   if (q.resume !== undefined) {
-    const from: Record<string, unknown> = {};
-    for (const pair of q.resume.split(',')) {
-      const at = pair.lastIndexOf(':');
-      const seq = at < 0 ? '' : pair.slice(at + 1);
-      from[at < 0 ? pair : pair.slice(0, at)] = /^\d{1,15}$/.test(seq) ? Number(seq) : seq;
-    }
+    // Own properties only (`fromEntries`): a pair named `__proto__` is a bad symbol, not a prototype.
+    const from = Object.fromEntries(
+      q.resume.split(',').map((pair) => {
+        const at = pair.lastIndexOf(':');
+        const seq = at < 0 ? '' : pair.slice(at + 1);
+        return [at < 0 ? pair : pair.slice(0, at), /^\d{1,15}$/.test(seq) ? Number(seq) : seq];
+      }),
+    );
     frames.push({ type: 'resume', from, ...channels });
   }
   // `channels` alone asks for nothing: refused like a subscribe without symbols.
