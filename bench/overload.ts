@@ -7,13 +7,16 @@
  *
  * Env: STEPS (comma-separated knee candidates, req/s), STEP_SECONDS (10), OVER_SECONDS (30),
  * IDLE_SECONDS (30, after the load), KNEE (skip the search), LOAD_SHED_MAX_INFLIGHT,
- * LOAD_SHED_MAX_WAIT_MS, LOAD_SHED_TARGET_MS and LOG_LEVEL (passed to the Worker when set).
+ * LOAD_SHED_MAX_WAIT_MS, LOAD_SHED_TARGET_MS and LOG_LEVEL (passed to the Worker when set), DIRECT=1
+ * (requests go to the user Worker's own workerd socket instead of through wrangler dev's proxy,
+ * which relays every request on the same two cores: the shedder's own answer time without it).
  */
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runStep, type StepResult, warmUp } from '../load-tests/node/overload';
 import { freePort, preparePlatform, startWrangler } from '../scripts/lib/platform';
+import { directUrl, workerdRssMiB } from './lib/processes';
 import { table } from './lib/stats';
 
 const STEPS = (process.env.STEPS ?? '10,20,30,45,60,80,100,130,160,200,250,300')
@@ -23,38 +26,7 @@ const STEPS = (process.env.STEPS ?? '10,20,30,45,60,80,100,130,160,200,250,300')
 const STEP_SECONDS = Number(process.env.STEP_SECONDS ?? 10);
 const OVER_SECONDS = Number(process.env.OVER_SECONDS ?? 30);
 const IDLE_SECONDS = Number(process.env.IDLE_SECONDS ?? 30);
-
-/** Resident memory (MiB) of every workerd process descending from `rootPid`. */
-function workerdRssMiB(rootPid: number): number {
-  const parent = new Map<number, number>();
-  const comm = new Map<number, string>();
-  for (const entry of readdirSync('/proc')) {
-    const pid = Number(entry);
-    if (!Number.isInteger(pid)) continue;
-    try {
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      const close = stat.lastIndexOf(')');
-      comm.set(pid, stat.slice(stat.indexOf('(') + 1, close));
-      parent.set(pid, Number(stat.slice(close + 2).split(' ')[1]));
-    } catch {
-      // exited meanwhile
-    }
-  }
-  let kib = 0;
-  for (const [pid, name] of comm) {
-    if (!name.includes('workerd')) continue;
-    let p: number | undefined = pid;
-    while (p && p !== rootPid && p > 1) p = parent.get(p);
-    if (p !== rootPid) continue;
-    try {
-      const m = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-      kib += Number(m?.[1] ?? 0);
-    } catch {
-      // exited meanwhile
-    }
-  }
-  return kib / 1024;
-}
+const DIRECT = process.env.DIRECT === '1';
 
 const fmt = (n: number) => (Number.isFinite(n) ? n.toFixed(n < 10 ? 1 : 0) : '—');
 
@@ -106,14 +78,15 @@ for (const name of ['LOAD_SHED_MAX_INFLIGHT', 'LOAD_SHED_MAX_WAIT_MS', 'LOAD_SHE
   if (v) vars[name] = v;
 }
 const platform = await startWrangler({ port: await freePort(), persistTo: dir, vars, timeoutMs: 120_000 });
-const target = { baseUrl: platform.url, key: admin.key };
+const baseUrl = DIRECT ? await directUrl(platform.child.pid ?? 0, platform.url) : platform.url;
+const target = { baseUrl, key: admin.key };
 const rootPid = platform.child.pid ?? 0;
 
 try {
   // Warm-up: one of each request in turn (first models trained, caches filled), then light load.
   await warmUp(target);
   await runStep(target, 5, 10);
-  await drain(platform.url);
+  await drain(baseUrl);
   const memBefore = workerdRssMiB(rootPid);
   let memPeak = memBefore;
   const sampler = setInterval(() => {
@@ -128,7 +101,7 @@ try {
       const r = await runStep(target, rate, STEP_SECONDS);
       rows.push(row(`search ${rate}/s`, r));
       console.log(table([row(`search ${rate}/s`, r)]));
-      await drain(platform.url);
+      await drain(baseUrl);
       if (!r.withinSlo) break;
       knee = rate;
     }
@@ -139,7 +112,7 @@ try {
     const r = await runStep(target, knee * factor, OVER_SECONDS);
     rows.push(row(`${factor}× knee (${knee * factor}/s)`, r));
     console.log(table([row(`${factor}× knee`, r)]));
-    await drain(platform.url);
+    await drain(baseUrl);
   }
   clearInterval(sampler);
   memPeak = Math.max(memPeak, workerdRssMiB(rootPid));
@@ -147,7 +120,7 @@ try {
   const memAfter = workerdRssMiB(rootPid);
 
   console.log(
-    `\nOverload, wrangler dev (simulator off) on this machine; knee ${knee} req/s; search steps ${STEP_SECONDS} s, past the knee ${OVER_SECONDS} s each; load avg ${(await import('node:os')).loadavg()[0]?.toFixed(2)}`,
+    `\nOverload, wrangler dev (simulator off)${DIRECT ? ', direct to workerd' : ', through its proxy'}, LOG_LEVEL ${process.env.LOG_LEVEL ?? 'info'}, on this machine; knee ${knee} req/s; search steps ${STEP_SECONDS} s, past the knee ${OVER_SECONDS} s each; load avg ${(await import('node:os')).loadavg()[0]?.toFixed(2)}`,
   );
   console.log(
     'Mix per 15 arrivals: 4 predictions (1d), 1 inline backtest, 10 market-data reads; latency of 2xx answers.\n',

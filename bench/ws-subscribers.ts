@@ -70,9 +70,9 @@ function stormOne(c: StormCmd, i: number, t0: number): Promise<StormOutcome> {
 }
 
 /** The server's `ackEvery` (the most frames a client may leave unacknowledged) until its welcome says otherwise. */
-let ackEvery = 512;
+let ackEvery = 2048;
 /** The server's `ackBytes`; subscribers ack at half of it, as the shipped client does. */
-let ackBytes = 128 * 1024;
+let ackBytes = 256 * 1024;
 const sockets: WebSocket[] = [];
 let recording = false;
 let latencies: number[] = [];

@@ -26,17 +26,7 @@
  * Figures and their reading: docs/streaming.md.
  */
 import { type ChildProcess, execFileSync, fork, spawn, spawnSync } from 'node:child_process';
-import {
-  cpSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  symlinkSync,
-  writeFileSync,
-} from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import WebSocket from 'ws';
@@ -44,6 +34,7 @@ import { instrument } from '../engine/market/catalog';
 import { buildDashboardIfNeeded } from '../scripts/lib/dashboard';
 import { d1Execute, freePort, preparePlatform, ROOT, wranglerEnv } from '../scripts/lib/platform';
 import { captureProfile, summarise } from './lib/inspector';
+import { directUrl, treeCpuSeconds } from './lib/processes';
 import { median, table } from './lib/stats';
 
 const arg = (name: string, fallback: string) =>
@@ -93,7 +84,6 @@ const PUBLISHER = arg('publisher', 'socket');
 const LOG_LEVEL = arg('log-level', '');
 if (PUBLISHER !== 'socket' && PUBLISHER !== 'http') throw new Error('--publisher must be socket or http');
 const RATE = 20;
-const CLK_TCK = 100;
 /** Symbols the multi-symbol cases add to the template database (the catalogue has 11). */
 function benchSymbol(i: number): string {
   return `BENCH${String(i).padStart(3, '0')}`;
@@ -123,35 +113,6 @@ interface SubscriberReport {
 
 let ingestFailed = false;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-function processTable(): Map<number, { ppid: number; ticks: number }> {
-  const stats = new Map<number, { ppid: number; ticks: number }>();
-  for (const d of readdirSync('/proc')) {
-    if (!/^\d+$/.test(d)) continue;
-    try {
-      const raw = readFileSync(`/proc/${d}/stat`, 'utf8');
-      const fields = raw.slice(raw.lastIndexOf(')') + 2).split(' ');
-      stats.set(Number(d), { ppid: Number(fields[1]), ticks: Number(fields[11]) + Number(fields[12]) });
-    } catch {
-      // exited meanwhile
-    }
-  }
-  return stats;
-}
-
-function descendants(root: number, stats = processTable()): number[] {
-  const out = [root];
-  for (let i = 0; i < out.length; i++) for (const [p, s] of stats) if (s.ppid === out[i]) out.push(p);
-  return out;
-}
-
-/** CPU seconds (user + system) of a process and all its descendants, from /proc. */
-function treeCpuSeconds(root: number): number {
-  const stats = processTable();
-  let total = 0;
-  for (const pid of descendants(root, stats)) total += stats.get(pid)?.ticks ?? 0;
-  return total / CLK_TCK;
-}
 
 function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return Number.NaN;
@@ -344,34 +305,6 @@ async function startServer(
   }
   await stop();
   throw new Error('wrangler dev did not become healthy');
-}
-
-/**
- * `--direct`: the user Worker's own workerd socket, skipping wrangler dev's proxy (which relays
- * every frame). Found by asking each port the server's workerd processes listen on for /api/health,
- * except the public one's process. One of those ports speaks Cap'n Proto RPC: the probe makes
- * workerd log "RPC connection broken … incoming RPC message exceeds size limit" once per run,
- * which is harmless.
- */
-async function directUrl(serverPid: number, publicUrl: string): Promise<string> {
-  const pids = new Set(descendants(serverPid));
-  const listening = execFileSync('ss', ['-ltnpH'], { encoding: 'utf8' })
-    .split('\n')
-    .flatMap((line) => {
-      const m = /127\.0\.0\.1:(\d+).*"workerd",pid=(\d+)/.exec(line);
-      return m && pids.has(Number(m[2])) ? [{ port: Number(m[1]), pid: Number(m[2]) }] : [];
-    });
-  const publicPort = Number(new URL(publicUrl).port);
-  const proxyPid = listening.find((l) => l.port === publicPort)?.pid;
-  for (const l of listening) {
-    if (l.pid === proxyPid) continue;
-    const ok = await fetch(`http://127.0.0.1:${l.port}/api/health`).then(
-      (r) => r.status === 200,
-      () => false,
-    );
-    if (ok) return `http://127.0.0.1:${l.port}`;
-  }
-  throw new Error("could not find the Worker's direct workerd port");
 }
 
 async function runOurs(

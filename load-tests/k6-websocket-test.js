@@ -62,8 +62,8 @@ export function stream() {
   // sessions do not ack in lockstep (each ack is an event the gateway dispatches).
   let unacked = 0;
   let unackedBytes = 0;
-  let ackEvery = 256;
-  let ackBytes = 64 * 1024;
+  let ackEvery = 1024;
+  let ackBytes = 128 * 1024;
   let ackAt = 1 + Math.floor(Math.random() * ackEvery);
   // Subscribed in the upgrade URL, as the shipped client does: the gateway answers it right after
   // the welcome, so a storm of sessions costs the server no subscribe message per socket.

@@ -6,9 +6,7 @@ import { frameTooBig } from '../../platform/frame-size';
 import { createLogger } from '../../platform/logger';
 import { requireKnownSymbol } from '../../platform/market/symbol-guard';
 import {
-  recordWsConflation,
   recordWsConnection,
-  recordWsDelivery,
   recordWsError,
   recordWsMessage,
   recordWsResume,
@@ -29,12 +27,12 @@ import {
   type UnsubscribeFrame,
   UrlRequests,
 } from '../../schema/contracts/stream';
-import { keySocketsFor, STREAM_CONNECTS_PER_MINUTE } from '../key-sockets/client';
+import { STREAM_CONNECTS_PER_MINUTE } from '../key-sockets/client';
 import { type RoomSnapshot, roomFor } from '../symbol-room/client';
 import { Admission, GATEWAY_HEADERS, type Refusal } from './admission';
 import { ConnAttachment, Connection, FLOW, inMask, maskOf } from './connection';
+import { Delivery } from './delivery';
 import {
-  conflatedFrame,
   dataFrame,
   errorFrame,
   errorFrameFor,
@@ -42,11 +40,10 @@ import {
   subscriptionsFrame,
   welcomeFrame,
 } from './frames';
+import { SlotReleases } from './slot-releases';
 import { buildSnapshot } from './snapshot';
 import { SubscriptionStore } from './subscription-store';
 
-/** Releases of closed sockets' slots wait this long so that a burst of closes costs one call per key. */
-const RELEASE_BATCH_MS = 50;
 const REPLAY_CHUNK = 500;
 const ACK_PREFIX = '{"type":"ack"';
 /**
@@ -70,11 +67,8 @@ export const KEY_RECHECK_MS = 3_000;
  */
 export class StreamGateway extends DurableObject<Env> {
   readonly #conns = new Map<WebSocket, Connection>();
-  readonly #bySymbol = new Map<string, Set<Connection>>();
-  /** Highest seq fanned out per symbol, to drop duplicates and notice gaps. */
-  readonly #lastSeq = new Map<string, number>();
-  /** Per symbol, the tail of deliveries waiting behind a gap fill, so order is kept. */
-  readonly #chains = new Map<string, Promise<void>>();
+  /** Live delivery of the rooms' batches to the sockets (delivery.ts). */
+  readonly #delivery: Delivery;
   readonly #subs: SubscriptionStore;
   /**
    * Sockets this gateway closed or stopped tracking. Their frames still buffered in the runtime
@@ -87,8 +81,8 @@ export class StreamGateway extends DurableObject<Env> {
   #alarmArmed = false;
   /** Upgrades past the capacity check still waiting for their key's slot (they count as sockets). */
   #accepting = 0;
-  /** Per key, the ids of closed sockets whose slots are still to be released (batched). */
-  readonly #releases = new Map<string, string[]>();
+  /** Slots of closed sockets, given back to their keys in batches (slot-releases.ts). */
+  readonly #releases: SlotReleases;
   /** Authentication and slots of upgrades, batched per key (admission.ts). */
   readonly #admission: Admission;
   /**
@@ -116,6 +110,23 @@ export class StreamGateway extends DurableObject<Env> {
       () => this.#name,
       (p) => ctx.waitUntil(p),
     );
+    this.#releases = new SlotReleases(
+      env,
+      (p) => ctx.waitUntil(p),
+      (message, fields) => this.#log.warn(message, fields),
+    );
+    this.#delivery = new Delivery({
+      send: (conn, frame, record) => this.#send(conn, frame, record),
+      closeSlow: (conn) =>
+        this.#close(
+          conn,
+          CloseCode.slowConsumer,
+          'slow_consumer',
+          'The socket fell too far behind; reconnect and resume.',
+        ),
+      replay: (symbol, after) => roomFor(this.env, symbol).replay(symbol, after),
+      warn: (message, fields) => this.#log.warn(message, fields),
+    });
     // Answered by the runtime without waking the object: heartbeats cost nothing while idle.
     // https://developers.cloudflare.com/durable-objects/api/state/#setwebsocketautoresponse
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(HEARTBEAT.ping, HEARTBEAT.pong));
@@ -213,28 +224,10 @@ export class StreamGateway extends DurableObject<Env> {
   async deliver(name: string, symbol: string, batch: WireMessage[]): Promise<boolean> {
     if (!this.#name) this.#name = name;
     this.#index();
-    const set = this.#bySymbol.get(symbol);
-    if (!set || set.size === 0) return false;
-    const first = batch[0];
-    if (!first) return true;
-    const chain = this.#chains.get(symbol);
-    const last = this.#lastSeq.get(symbol);
-    if (!chain && (last === undefined || first.seq <= last + 1)) {
-      this.#fanOut(symbol, batch);
-      this.#flush();
-      return true;
-    }
-    // A gap (a lost push, a replaced stub) or a fill already running: fill from the room, in order.
-    const next = (chain ?? Promise.resolve())
-      .then(() => this.#fillGap(symbol, first.seq))
-      .then(() => this.#fanOut(symbol, batch))
-      .catch((err: unknown) => this.#log.warn('gap fill failed', { symbol, error: String(err) }));
-    this.#chains.set(symbol, next);
-    void next.finally(() => {
-      if (this.#chains.get(symbol) === next) this.#chains.delete(symbol);
-      this.#flush();
-    });
-    return true;
+    const wanted = this.#delivery.deliver(symbol, batch, () => this.#flush());
+    this.#countInbound();
+    this.#flush();
+    return wanted;
   }
 
   /** Which of `connIds` this gateway still holds open (the key-sockets object reconciling its slots). */
@@ -248,7 +241,11 @@ export class StreamGateway extends DurableObject<Env> {
   /** Sockets and symbols held (admin diagnostics). */
   async stats(): Promise<{ name: string; sockets: number; symbols: number }> {
     this.#index();
-    return { name: this.#name, sockets: this.ctx.getWebSockets().length, symbols: this.#bySymbol.size };
+    return {
+      name: this.#name,
+      sockets: this.ctx.getWebSockets().length,
+      symbols: this.#delivery.bySymbol.size,
+    };
   }
 
   override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
@@ -419,7 +416,7 @@ export class StreamGateway extends DurableObject<Env> {
       return;
     }
     const ack = ackLike && typeof message === 'string' ? ACK_EXACT.exec(message) : null;
-    if (ack) return this.#onAck(conn, Number(ack[1]));
+    if (ack) return this.#delivery.acked(conn, Number(ack[1]));
     this.#countInbound();
     // Anything but a plain ack may change a budget: keep the attachment's copy current.
     this.#persist(conn);
@@ -448,7 +445,7 @@ export class StreamGateway extends DurableObject<Env> {
     const frame = parsed.data;
     switch (frame.type) {
       case 'ack':
-        return this.#onAck(conn, frame.frames);
+        return this.#delivery.acked(conn, frame.frames);
       case 'subscribe':
         return this.#onSubscribe(conn, frame);
       case 'unsubscribe':
@@ -484,21 +481,6 @@ export class StreamGateway extends DurableObject<Env> {
     } catch {
       // the socket is closing; its budgets no longer matter
     }
-  }
-
-  #onAck(conn: Connection, frames: number): void {
-    conn.acked(frames);
-    if (conn.pending.size === 0 || conn.behind) return;
-    const latest = [...conn.pending.values()].sort((a, b) =>
-      a.symbol === b.symbol ? a.seq - b.seq : a.symbol < b.symbol ? -1 : 1,
-    );
-    conn.pending.clear();
-    // Messages superseded while the socket was behind (the latest per symbol/channel is sent).
-    if (conn.skipped > latest.length) recordWsConflation(conn.skipped - latest.length);
-    conn.skipped = 0;
-    conn.behindSince = null;
-    const frame = conflatedFrame(latest);
-    if (this.#send(conn, frame)) conn.sent(frame.length);
   }
 
   /**
@@ -573,13 +555,7 @@ export class StreamGateway extends DurableObject<Env> {
       conn.subs.set(s, (conn.subs.get(s) ?? 0) | mask);
       this.#subs.set(conn.meta.id, s, conn.subs.get(s) ?? mask);
       conn.syncing.set(s, conn.syncing.get(s) ?? []);
-      let set = this.#bySymbol.get(s);
-      if (!set) {
-        set = new Set();
-        this.#bySymbol.set(s, set);
-        fresh.add(s);
-      }
-      set.add(conn);
+      if (this.#delivery.add(conn, s)) fresh.add(s);
     }
     return fresh;
   }
@@ -608,16 +584,16 @@ export class StreamGateway extends DurableObject<Env> {
           const snap = fresh.has(symbol)
             ? await room.attach(symbol, this.#name)
             : await this.#roomSnapshot(symbol);
-          if (fresh.has(symbol) && !this.#lastSeq.has(symbol)) this.#lastSeq.set(symbol, snap.seq);
+          if (fresh.has(symbol)) this.#delivery.startAt(symbol, snap.seq);
           const frame = await buildSnapshot(this.env, symbol, snap, {
             channels: f.channels,
             count: f.bars ?? STREAM_LIMITS.snapshotBars,
             reset: false,
           });
           this.#send(conn, snapshotFrame(frame));
-          this.#synced(conn, symbol, snap.seq);
+          this.#delivery.synced(conn, symbol, snap.seq);
         } catch (err) {
-          this.#synced(conn, symbol, 0);
+          this.#delivery.synced(conn, symbol, 0);
           throw err;
         }
       }),
@@ -649,7 +625,7 @@ export class StreamGateway extends DurableObject<Env> {
           const room = roomFor(this.env, symbol);
           if (fresh.has(symbol)) {
             const snap = await room.attach(symbol, this.#name);
-            if (!this.#lastSeq.has(symbol)) this.#lastSeq.set(symbol, snap.seq);
+            this.#delivery.startAt(symbol, snap.seq);
           }
           const r = await room.replay(symbol, after);
           recordWsResume(r.kind === 'messages' ? 'replayed' : 'reset');
@@ -659,7 +635,7 @@ export class StreamGateway extends DurableObject<Env> {
               const frame = dataFrame(wanted.slice(i, i + REPLAY_CHUNK));
               if (this.#send(conn, frame)) conn.sent(frame.length);
             }
-            this.#synced(conn, symbol, Math.max(after, r.seq));
+            this.#delivery.synced(conn, symbol, Math.max(after, r.seq));
           } else {
             const snap = await this.#roomSnapshot(symbol);
             const frame = await buildSnapshot(this.env, symbol, snap, {
@@ -668,24 +644,14 @@ export class StreamGateway extends DurableObject<Env> {
               reset: true,
             });
             this.#send(conn, snapshotFrame(frame));
-            this.#synced(conn, symbol, snap.seq);
+            this.#delivery.synced(conn, symbol, snap.seq);
           }
         } catch (err) {
-          this.#synced(conn, symbol, after);
+          this.#delivery.synced(conn, symbol, after);
           throw err;
         }
       }),
     );
-  }
-
-  /** Ends the hold on live messages for `symbol` once the snapshot or replay up to `seq` was sent. */
-  #synced(conn: Connection, symbol: string, seq: number): void {
-    const held = conn.syncing.get(symbol) ?? [];
-    conn.syncing.delete(symbol);
-    conn.floor.set(symbol, seq);
-    const after = held.filter((m) => m.seq > seq);
-    const mask = conn.subs.get(symbol);
-    if (after.length > 0 && mask) this.#deliverTo(conn, symbol, after, mask);
   }
 
   async #onUnsubscribe(conn: Connection, f: UnsubscribeFrame): Promise<void> {
@@ -719,113 +685,11 @@ export class StreamGateway extends DurableObject<Env> {
     conn.floor.delete(symbol);
     conn.syncing.delete(symbol);
     if (stored) this.#subs.remove(conn.meta.id, symbol);
-    const set = this.#bySymbol.get(symbol);
-    set?.delete(conn);
-    if (set && set.size === 0) {
-      this.#bySymbol.delete(symbol);
-      this.#lastSeq.delete(symbol);
+    if (this.#delivery.remove(conn, symbol)) {
       roomFor(this.env, symbol)
         .detach(symbol, this.#name)
         .catch((err: unknown) => this.#log.warn('room detach failed', { symbol, error: String(err) }));
     }
-  }
-
-  async #fillGap(symbol: string, upTo: number): Promise<void> {
-    const last = this.#lastSeq.get(symbol);
-    if (last === undefined || upTo <= last + 1) return;
-    const r = await roomFor(this.env, symbol).replay(symbol, last);
-    if (r.kind === 'messages')
-      this.#fanOut(
-        symbol,
-        r.messages.filter((m) => m.seq < upTo),
-      );
-    // Too old to replay: skip ahead; each socket's client notices the seq jump and resumes itself.
-    else this.#lastSeq.set(symbol, upTo - 1);
-  }
-
-  #fanOut(symbol: string, batch: WireMessage[]): void {
-    const set = this.#bySymbol.get(symbol);
-    if (!set) return;
-    const last = this.#lastSeq.get(symbol) ?? 0;
-    const fresh = (batch[0]?.seq ?? 0) > last ? batch : batch.filter((m) => m.seq > last);
-    const top = fresh.at(-1);
-    if (!top) return;
-    this.#lastSeq.set(symbol, top.seq);
-    // Per channel set: the selected messages and their frame, built once for all sockets.
-    const byMask = new Map<number, { selected: WireMessage[]; frame: string }>();
-    let sent = 0;
-    for (const conn of set) {
-      const mask = conn.subs.get(symbol);
-      if (!mask) continue;
-      const held = conn.syncing.get(symbol);
-      if (held) {
-        held.push(...fresh);
-        continue;
-      }
-      const floor = conn.floor.get(symbol);
-      if (floor !== undefined) {
-        if (top.seq <= floor) continue;
-        if ((fresh[0]?.seq ?? 0) <= floor) {
-          this.#deliverTo(
-            conn,
-            symbol,
-            fresh.filter((m) => m.seq > floor),
-            mask,
-          );
-          continue;
-        }
-        conn.floor.delete(symbol);
-      }
-      let shared = byMask.get(mask);
-      if (!shared) {
-        const selected = mask === 7 ? fresh : fresh.filter((m) => inMask(mask, m.ch));
-        shared = { selected, frame: selected.length > 0 ? dataFrame(selected) : '' };
-        byMask.set(mask, shared);
-      }
-      if (shared.frame && this.#sendData(conn, symbol, shared.selected, shared.frame, false)) sent++;
-    }
-    // One metric update per batch, not per socket: at thousands of sockets it is a measurable share.
-    if (sent > 0) recordWsMessage('out', sent);
-    this.#countInbound();
-    // Delivery latency once per batch per gateway (not per socket), from its oldest message.
-    const oldest = fresh[0];
-    if (oldest && [...byMask.values()].some((m) => m.frame !== '')) {
-      recordWsDelivery(Math.max(0, Date.now() - oldest.st));
-    }
-  }
-
-  /** Sends the socket's channels of `messages` as one frame (see `#sendData`). */
-  #deliverTo(conn: Connection, symbol: string, messages: WireMessage[], mask: number): void {
-    const selected = mask === 7 ? messages : messages.filter((m) => inMask(mask, m.ch));
-    if (selected.length > 0) this.#sendData(conn, symbol, selected, dataFrame(selected));
-  }
-
-  /** Sends a data frame, or conflates its messages if the socket is behind; true when sent. */
-  #sendData(
-    conn: Connection,
-    symbol: string,
-    selected: WireMessage[],
-    frame: string,
-    record = true,
-  ): boolean {
-    if (conn.behind || conn.pending.size > 0) {
-      for (const m of selected) conn.pending.set(`${symbol}|${m.ch}`, { ...m, symbol });
-      conn.skipped += selected.length;
-      const now = Date.now();
-      conn.behindSince ??= now;
-      if (conn.skipped > FLOW.closeAfterSkipped || now - conn.behindSince > FLOW.closeAfterMs) {
-        this.#close(
-          conn,
-          CloseCode.slowConsumer,
-          'slow_consumer',
-          'The socket fell too far behind; reconnect and resume.',
-        );
-      }
-      return false;
-    }
-    if (!this.#send(conn, frame, record)) return false;
-    conn.sent(frame.length);
-    return true;
   }
 
   #error(conn: Connection, code: StreamErrorCode, message: string, id?: string, symbols?: string[]): void {
@@ -897,38 +761,9 @@ export class StreamGateway extends DurableObject<Env> {
     this.#conns.set(ws, conn);
     for (const [symbol, mask] of subs ?? []) {
       conn.subs.set(symbol, mask);
-      let set = this.#bySymbol.get(symbol);
-      if (!set) {
-        set = new Set();
-        this.#bySymbol.set(symbol, set);
-      }
-      set.add(conn);
+      this.#delivery.add(conn, symbol);
     }
     return conn;
-  }
-
-  /** Gives a closed socket's slot back to its key (batched per key, off the socket's path). */
-  #release(meta: ConnAttachment): void {
-    if (!meta.keyId) return;
-    const scheduled = this.#releases.size > 0;
-    const list = this.#releases.get(meta.keyId);
-    if (list) list.push(meta.id);
-    else this.#releases.set(meta.keyId, [meta.id]);
-    if (scheduled) return;
-    this.ctx.waitUntil(
-      new Promise((r) => setTimeout(r, RELEASE_BATCH_MS)).then(async () => {
-        const batch = [...this.#releases];
-        this.#releases.clear();
-        await Promise.all(
-          batch.map(([keyId, ids]) =>
-            keySocketsFor(this.env, keyId)
-              .release(ids)
-              // Lost releases are reclaimed when the key reaches its limit (KeySockets reconciles).
-              .catch((err: unknown) => this.#log.warn('socket slot release failed', { error: String(err) })),
-          ),
-        );
-      }),
-    );
   }
 
   #drop(ws: WebSocket): void {
@@ -939,7 +774,7 @@ export class StreamGateway extends DurableObject<Env> {
     if (!conn) return;
     this.#conns.delete(ws);
     recordWsConnection('close');
-    this.#release(conn.meta);
+    if (conn.meta.keyId) this.#releases.release(conn.meta.keyId, conn.meta.id);
     // One delete for the socket's rows: a reconnect storm drops as many sockets as it opens.
     for (const symbol of [...conn.subs.keys()]) this.#unsubscribe(conn, symbol, false);
     this.#subs.removeConn(conn.meta.id);

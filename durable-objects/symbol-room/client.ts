@@ -6,13 +6,13 @@ import type {
   TickIngestResult,
   TickRejection,
 } from '../../schema/contracts/ingest';
-import type { RoomSnapshot, SymbolRoom } from './symbol-room';
+import type { ReplayResult, RoomSnapshot, SymbolRoom } from './symbol-room';
 
 /**
  * The symbol-room family's one door for the Worker and other objects: typed stubs named by the
  * symbol, and batch ingest (check every symbol, then one call per room).
  */
-export type { RoomSnapshot, SymbolRoom };
+export type { ReplayResult, RoomSnapshot, SymbolRoom };
 
 /**
  * The room stub for an already-validated symbol. Callers must validate with `SymbolCode` first:

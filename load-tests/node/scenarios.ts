@@ -152,8 +152,8 @@ export async function websocket(t: Target, sockets: number, durationMs: number):
         // welcome's ackEvery frames or ackBytes bytes, the first time at a random phase.
         let unacked = 0;
         let unackedBytes = 0;
-        let ackEvery = 256;
-        let ackBytes = 64 * 1024;
+        let ackEvery = 1024;
+        let ackBytes = 128 * 1024;
         let ackAt = 1 + Math.floor(Math.random() * ackEvery);
         ws.on('open', () => {
           clearTimeout(timer);

@@ -75,14 +75,14 @@ export const STREAM_LIMITS = {
   /** Tokens an `ack` frame costs (written exactly as `{"type":"ack",…`), so acks never starve requests. */
   ackCost: 0.1,
   /** A client acknowledges data frames with `{type:'ack', frames:n}` at least every this many frames… */
-  // 512 (was 32, then 64): every ack is a hibernatable-WebSocket event, and an event costs the
-  // gateway's thread more than a hundred sends (docs/streaming.md, "What an event costs"). At 1,000
-  // subscribers of 20 ticks/s, acks every 64 frames were ~300 events/s, the largest cost after the
-  // sends themselves. Flow control needs the bytes bound (memory), not a tight frame count: the
-  // window is FLOW.conflateBytes (512 KiB) and FLOW.conflateFrames (2 × this).
-  ackEvery: 512,
+  // 2,048 (was 32, 64, then 512): every ack is a hibernatable-WebSocket event, and an event costs
+  // the gateway's thread more than a hundred sends (docs/streaming.md, "What an event costs"). At
+  // 1,000 subscribers of 20 ticks/s, acks every 64 frames were ~300 events/s, the largest cost after
+  // the sends themselves. Flow control needs the bytes bound (memory), not a tight frame count: the
+  // window is FLOW.conflateBytes (512 KiB, twice `ackBytes`) and FLOW.conflateFrames (2 × this).
+  ackEvery: 2048,
   /** …or once this many bytes of data frames arrived since the last ack, whichever comes first. */
-  ackBytes: 128 * 1024,
+  ackBytes: 256 * 1024,
   /** Recent 1-minute bars included in a snapshot by default, and the most a client may ask for. */
   snapshotBars: 30,
   maxSnapshotBars: 500,
