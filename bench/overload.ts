@@ -112,6 +112,7 @@ try {
     const r = await runStep(target, knee * factor, OVER_SECONDS);
     rows.push(row(`${factor}× knee (${knee * factor}/s)`, r));
     console.log(table([row(`${factor}× knee`, r)]));
+    for (const f of r.failures.slice(0, 5)) console.log(`  failure ×${f.count}: ${f.detail}`);
     await drain(baseUrl);
   }
   clearInterval(sampler);

@@ -6,6 +6,11 @@
  *
  * Used per isolate by the Worker (workers/middleware/load-shed.ts) and per object by Durable
  * Objects' RPC entry points. Everything is bounded: the counter and a FIFO of waiters ≤ maxQueue.
+ *
+ * A waiter looks for its slot on its own timer (every `POLL_MS`) instead of being handed one by
+ * the request that frees it: in the Worker each waiter is a different request, and a promise one
+ * request resolves for another resumes the waiter outside its own context — workerd then refuses
+ * its I/O ("Cannot perform I/O on behalf of a different request"), a 500 seen under 4× overload.
  */
 export interface LoadShedOptions {
   maxInFlight: number;
@@ -26,6 +31,8 @@ export interface LoadShedOptions {
 
 /** Completed durations the adaptive limit looks at, and how often it is revised. */
 const WINDOW = 16;
+/** How often a waiter looks for a freed slot. */
+const POLL_MS = 5;
 
 /**
  * Durable Objects' RPC entry points: calls already run one at a time between awaits, so calls in
@@ -43,10 +50,12 @@ export class OverloadedError extends Error {
   }
 }
 
+/** A newcomer waiting for a slot, in arrival order; only its own timers touch its promise. */
 interface Waiter {
-  grant: () => void;
-  timer: ReturnType<typeof setTimeout>;
+  deadline: number;
 }
+/** A waiter this long past its deadline is gone (its request was cancelled with its timers). */
+const STALE_MS = 1_000;
 
 export class InFlightGuard {
   readonly #opts: Required<Omit<LoadShedOptions, 'targetMs'>> & { targetMs: number | null };
@@ -94,23 +103,37 @@ export class InFlightGuard {
    * null when refused (full and the queue full, or no slot freed within `maxWaitMs`).
    */
   acquire(): Promise<(() => void) | null> | (() => void) | null {
+    this.#dropStale(Date.now());
     if (this.#inFlight < this.#limit && this.#waiters.length === 0) return this.#take();
     if (this.#opts.maxWaitMs === 0 || this.#waiters.length >= this.#opts.maxQueue) {
       this.#shed++;
       return null;
     }
+    const deadline = Date.now() + this.#opts.maxWaitMs;
+    const waiter: Waiter = { deadline };
+    this.#waiters.push(waiter);
     return new Promise((resolve) => {
-      const waiter: Waiter = {
-        grant: () => resolve(this.#take()),
-        timer: setTimeout(() => {
-          const i = this.#waiters.indexOf(waiter);
+      const look = () => {
+        this.#dropStale(Date.now());
+        // Slots free now go to the waiters at the head of the queue, one each.
+        const i = this.#waiters.indexOf(waiter);
+        if (i >= 0 && i < this.#limit - this.#inFlight) {
+          this.#waiters.splice(i, 1);
+          resolve(this.#take());
+        } else if (Date.now() >= deadline) {
           if (i >= 0) this.#waiters.splice(i, 1);
           this.#shed++;
           resolve(null);
-        }, this.#opts.maxWaitMs),
+        } else setTimeout(look, Math.min(POLL_MS, Math.max(1, deadline - Date.now())));
       };
-      this.#waiters.push(waiter);
+      setTimeout(look, Math.min(POLL_MS, this.#opts.maxWaitMs));
     });
+  }
+
+  #dropStale(now: number): void {
+    while (this.#waiters.length > 0 && (this.#waiters[0]?.deadline ?? now) + STALE_MS < now) {
+      this.#waiters.shift();
+    }
   }
 
   /** Runs `work` in a slot, or throws `OverloadedError` (named `what`) when refused. */
@@ -133,13 +156,7 @@ export class InFlightGuard {
       released = true;
       this.#inFlight--;
       this.#observe(Date.now() - started);
-      // Grant waiters while the (possibly shrunk) limit has room.
-      while (this.#inFlight < this.#limit) {
-        const next = this.#waiters.shift();
-        if (!next) break;
-        clearTimeout(next.timer);
-        next.grant();
-      }
+      // Waiters find the freed slot on their own timers (see the class comment).
     };
   }
 

@@ -20,6 +20,8 @@ interface Attempt extends Outcome {
   kind: RequestKind;
   timedOut: boolean;
   retryAfter: boolean;
+  /** For a failure (a 5xx other than 503, or no answer): what it said, to tell whose it was. */
+  detail?: string;
 }
 
 export interface StepResult {
@@ -44,6 +46,8 @@ export interface StepResult {
   /** p95 of the shed (429/503) answers: how fast "not now" is. */
   shedP95: number;
   withinSlo: boolean;
+  /** Distinct failures (other 5xx and unanswered requests other than timeouts) with their counts. */
+  failures: Array<{ detail: string; count: number }>;
 }
 
 export const KIND_SLO_MS: Record<RequestKind, number> = {
@@ -106,17 +110,33 @@ async function send(t: OverloadTarget, i: number, timeoutMs: number): Promise<At
   const t0 = performance.now();
   try {
     const res = await fetch(url, { ...init, signal: AbortSignal.timeout(timeoutMs) });
-    await res.arrayBuffer();
+    const failed = res.status >= 500 && res.status !== 503;
+    let body = '';
+    if (failed) body = await res.text();
+    else await res.arrayBuffer();
     return {
       kind,
       ms: performance.now() - t0,
       status: res.status,
       timedOut: false,
       retryAfter: res.headers.has('retry-after'),
+      ...(failed
+        ? { detail: `${res.status} ${body.replace(/"traceId":"[0-9a-f]+"/, '').slice(0, 160)}` }
+        : {}),
     };
   } catch (err) {
     const timedOut = err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError');
-    return { kind, ms: performance.now() - t0, status: 0, timedOut, retryAfter: false };
+    const cause = err instanceof Error && err.cause instanceof Error ? `: ${err.cause.message}` : '';
+    return {
+      kind,
+      ms: performance.now() - t0,
+      status: 0,
+      timedOut,
+      retryAfter: false,
+      ...(timedOut
+        ? {}
+        : { detail: `no answer ${err instanceof Error ? err.message : String(err)}${cause}` }),
+    };
   }
 }
 
@@ -175,7 +195,14 @@ export async function runStep(
     p95ByKind,
     shedP95: percentile(sorted(shed), 95),
     withinSlo,
+    failures: tallyFailures(outcomes),
   };
+}
+
+function tallyFailures(outcomes: Attempt[]): Array<{ detail: string; count: number }> {
+  const byDetail = new Map<string, number>();
+  for (const o of outcomes) if (o.detail) byDetail.set(o.detail, (byDetail.get(o.detail) ?? 0) + 1);
+  return [...byDetail].map(([detail, count]) => ({ detail, count })).sort((a, b) => b.count - a.count);
 }
 
 /** One of every request of the mix in turn, for every symbol: models trained and caches filled. */
