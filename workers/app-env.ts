@@ -13,5 +13,7 @@ export interface AppEnv {
     principal?: Principal;
     /** Route pattern (never the raw path) for metrics and logs; set after routing. */
     routePattern?: string;
+    /** Set when the load shedder refused the request (its request line is logged below `warn`). */
+    shed?: boolean;
   };
 }

@@ -1,6 +1,6 @@
 import { createExecutionContext } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { setFaults } from '../../platform/d1/faults';
 import { InFlightGuard, OverloadedError } from '../../platform/load-shed';
 import worker from '../../workers/index';
@@ -132,5 +132,39 @@ describe('the API sheds load past LOAD_SHED_MAX_INFLIGHT', () => {
     expect((await slow).status).toBe(200);
     await setFaults(env, null);
     expect((await call('/api/v1/symbols')).status).toBe(200);
+  });
+
+  it("logs a shed request's line at info, marked shed, not at error (an error line each would multiply the overload)", async () => {
+    await setFaults(env, {
+      d1ErrorRate: 0,
+      d1LatencyMs: 1_500,
+      consumerCrashRate: 0,
+      expiresAt: Date.now() + 60_000,
+    });
+    const slow = call('/api/v1/symbols');
+    await new Promise((r) => setTimeout(r, 100));
+    const lines: string[] = [];
+    const keep = (...args: unknown[]) => {
+      lines.push(args.map(String).join(' '));
+    };
+    vi.spyOn(console, 'log').mockImplementation(keep);
+    vi.spyOn(console, 'warn').mockImplementation(keep);
+    vi.spyOn(console, 'error').mockImplementation(keep);
+    const shed = await worker.fetch(
+      new Request('http://skippy.test/api/v1/symbols', {
+        headers: { authorization: `Bearer ${key}` },
+      }) as Request<unknown, IncomingRequestCfProperties>,
+      { ...saturated, LOG_LEVEL: 'info' },
+      createExecutionContext(),
+    );
+    vi.restoreAllMocks();
+    expect(shed.status).toBe(503);
+    const traceId = shed.headers.get('x-trace-id');
+    const mine = lines
+      .map((l) => JSON.parse(l) as Record<string, unknown>)
+      .filter((l) => l.traceId === traceId && l.message === 'request');
+    expect(mine).toEqual([expect.objectContaining({ level: 'info', status: 503, shed: true })]);
+    expect((await slow).status).toBe(200);
+    await setFaults(env, null);
   });
 });

@@ -51,6 +51,7 @@ export function loadShed() {
     const release = await guardFor(c.env).acquire();
     if (!release) {
       const traceId = c.get('traceId') ?? 'unknown';
+      c.set('shed', true);
       const err = new ApiError('overloaded', 'The API is at capacity; retry after the Retry-After delay.', {
         details: { retryAfterSeconds: SHED_RETRY_AFTER_SECONDS },
       });

@@ -63,7 +63,10 @@ export function requestMetrics() {
     recordHttpRequest(method, route, status, ms);
     const fields = { method, route, status, durationMs: Math.round(ms * 100) / 100 };
     const logger = c.get('logger');
-    if (status >= 500) logger.error('request', fields);
+    // A shed request is the overload answering itself: an error line each would multiply the
+    // overload's cost (thousands a second); the metrics count them (status 503) for the alerts.
+    if (c.get('shed')) logger.info('request', { ...fields, shed: true });
+    else if (status >= 500) logger.error('request', fields);
     else if (status >= 400) logger.warn('request', fields);
     else logger.info('request', fields);
     writeRequestPoint(c.env, { route, method, status, ms, traceId });
