@@ -1,5 +1,6 @@
 import { createExecutionContext } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
+import { vi } from 'vitest';
 import { CATALOG } from '../../engine/market/catalog';
 import { createKey, type RateLimitTier, type Scope } from '../../platform/auth/api-keys';
 import worker from '../../workers/index';
@@ -68,4 +69,16 @@ export function injectFaults(
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ durationSeconds: 60, ...config }),
   });
+}
+
+/** Log lines written from now until `vi.restoreAllMocks()` (console.log/warn/error captured, not printed). */
+export function captureLogs(): string[] {
+  const lines: string[] = [];
+  const keep = (...args: unknown[]) => {
+    lines.push(args.map(String).join(' '));
+  };
+  vi.spyOn(console, 'log').mockImplementation(keep);
+  vi.spyOn(console, 'warn').mockImplementation(keep);
+  vi.spyOn(console, 'error').mockImplementation(keep);
+  return lines;
 }

@@ -4,7 +4,7 @@ import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { setFaults } from '../../platform/d1/faults';
 import { InFlightGuard, OverloadedError } from '../../platform/load-shed';
 import worker from '../../workers/index';
-import { makeKey, seedSymbols } from './helpers';
+import { captureLogs, makeKey, seedSymbols } from './helpers';
 
 describe('InFlightGuard', () => {
   it('admits up to its limit, lets a newcomer wait for a freed slot, and refuses past the wait', async () => {
@@ -93,17 +93,16 @@ describe('the API sheds load past LOAD_SHED_MAX_INFLIGHT', () => {
     LOAD_SHED_MAX_WAIT_MS: '0',
     LOAD_SHED_TARGET_MS: '0',
   };
-  const call = (path: string, auth = true) =>
+  const call = (path: string, auth = true, vars: Record<string, string> = {}) =>
     worker.fetch(
       new Request(`http://skippy.test${path}`, {
         headers: auth ? { authorization: `Bearer ${key}` } : {},
       }) as Request<unknown, IncomingRequestCfProperties>,
-      saturated,
+      { ...saturated, ...vars },
       createExecutionContext(),
     );
-
-  it('answers 503 overloaded with Retry-After in the error shape while the slot is held; health still answers', async () => {
-    // Every D1 call takes 1.5 s: the first request holds the only slot meanwhile.
+  /** Every D1 call takes 1.5 s: a first request holds the only slot meanwhile (`slow`: its answer). */
+  const holdTheSlot = async () => {
     await setFaults(env, {
       d1ErrorRate: 0,
       d1LatencyMs: 1_500,
@@ -112,6 +111,11 @@ describe('the API sheds load past LOAD_SHED_MAX_INFLIGHT', () => {
     });
     const slow = call('/api/v1/symbols');
     await new Promise((r) => setTimeout(r, 100));
+    return { slow };
+  };
+
+  it('answers 503 overloaded with Retry-After in the error shape while the slot is held; health still answers', async () => {
+    const { slow } = await holdTheSlot();
 
     const shed = await call('/api/v1/symbols');
     expect(shed.status).toBe(503);
@@ -135,28 +139,9 @@ describe('the API sheds load past LOAD_SHED_MAX_INFLIGHT', () => {
   });
 
   it("logs a shed request's line at info, marked shed, not at error (an error line each would multiply the overload)", async () => {
-    await setFaults(env, {
-      d1ErrorRate: 0,
-      d1LatencyMs: 1_500,
-      consumerCrashRate: 0,
-      expiresAt: Date.now() + 60_000,
-    });
-    const slow = call('/api/v1/symbols');
-    await new Promise((r) => setTimeout(r, 100));
-    const lines: string[] = [];
-    const keep = (...args: unknown[]) => {
-      lines.push(args.map(String).join(' '));
-    };
-    vi.spyOn(console, 'log').mockImplementation(keep);
-    vi.spyOn(console, 'warn').mockImplementation(keep);
-    vi.spyOn(console, 'error').mockImplementation(keep);
-    const shed = await worker.fetch(
-      new Request('http://skippy.test/api/v1/symbols', {
-        headers: { authorization: `Bearer ${key}` },
-      }) as Request<unknown, IncomingRequestCfProperties>,
-      { ...saturated, LOG_LEVEL: 'info' },
-      createExecutionContext(),
-    );
+    const { slow } = await holdTheSlot();
+    const lines = captureLogs();
+    const shed = await call('/api/v1/symbols', true, { LOG_LEVEL: 'info' });
     vi.restoreAllMocks();
     expect(shed.status).toBe(503);
     const traceId = shed.headers.get('x-trace-id');

@@ -4,7 +4,7 @@ import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
 import { parseTraceparent, traceField, traceFromField, traceHeaders } from '../../platform/trace';
 import worker from '../../workers/index';
-import { api, makeKey } from './helpers';
+import { api, captureLogs, makeKey } from './helpers';
 
 /** One structured log line: an object of fields. */
 const LogLine = z.record(z.string(), z.unknown());
@@ -16,17 +16,6 @@ beforeAll(async () => {
   readKey = await makeKey(['read']);
 });
 afterEach(() => vi.restoreAllMocks());
-
-function captureLogs(): string[] {
-  const lines: string[] = [];
-  const keep = (...args: unknown[]) => {
-    lines.push(args.map(String).join(' '));
-  };
-  vi.spyOn(console, 'log').mockImplementation(keep);
-  vi.spyOn(console, 'warn').mockImplementation(keep);
-  vi.spyOn(console, 'error').mockImplementation(keep);
-  return lines;
-}
 
 describe('trace context', () => {
   it('continues an incoming traceparent and answers with its trace id, also in error bodies', async () => {
