@@ -1,6 +1,7 @@
 import { createExecutionContext } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { vi } from 'vitest';
+import { z } from 'zod';
 import { CATALOG } from '../../engine/market/catalog';
 import { createKey, type RateLimitTier, type Scope } from '../../platform/auth/api-keys';
 import worker from '../../workers/index';
@@ -70,6 +71,9 @@ export function injectFaults(
     body: JSON.stringify({ durationSeconds: 60, ...config }),
   });
 }
+
+/** One structured log line: an object of fields (what `captureLogs` lines parse to). */
+export const LogLine = z.record(z.string(), z.unknown());
 
 /** Log lines written from now until `vi.restoreAllMocks()` (console.log/warn/error captured, not printed). */
 export function captureLogs(): string[] {

@@ -4,7 +4,7 @@ import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { setFaults } from '../../platform/d1/faults';
 import { InFlightGuard, OverloadedError } from '../../platform/load-shed';
 import worker from '../../workers/index';
-import { captureLogs, makeKey, seedSymbols } from './helpers';
+import { captureLogs, LogLine, makeKey, seedSymbols } from './helpers';
 
 describe('InFlightGuard', () => {
   it('admits up to its limit, lets a newcomer wait for a freed slot, and refuses past the wait', async () => {
@@ -146,7 +146,7 @@ describe('the API sheds load past LOAD_SHED_MAX_INFLIGHT', () => {
     expect(shed.status).toBe(503);
     const traceId = shed.headers.get('x-trace-id');
     const mine = lines
-      .map((l) => JSON.parse(l) as Record<string, unknown>)
+      .map((l) => LogLine.parse(JSON.parse(l)))
       .filter((l) => l.traceId === traceId && l.message === 'request');
     expect(mine).toEqual([expect.objectContaining({ level: 'info', status: 503, shed: true })]);
     expect((await slow).status).toBe(200);

@@ -1,12 +1,8 @@
 import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { z } from 'zod';
 import { createApp } from '../../workers/app';
-import { makeKey } from './helpers';
-
-/** One structured log line: an object of fields. */
-const LogLine = z.record(z.string(), z.unknown());
+import { LogLine, makeKey } from './helpers';
 
 const DSN = 'https://publickey@sentry.skippy.test/42';
 const TRACE_ID = '4bf92f3577b34da6a3ce929d0e0e4736';

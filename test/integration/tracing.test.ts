@@ -1,13 +1,9 @@
 import { createExecutionContext } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { z } from 'zod';
 import { parseTraceparent, traceField, traceFromField, traceHeaders } from '../../platform/trace';
 import worker from '../../workers/index';
-import { api, captureLogs, makeKey } from './helpers';
-
-/** One structured log line: an object of fields. */
-const LogLine = z.record(z.string(), z.unknown());
+import { api, captureLogs, LogLine, makeKey } from './helpers';
 
 const TRACE_ID = '0af7651916cd43dd8448eb211c80319c';
 let readKey: string;
