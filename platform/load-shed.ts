@@ -172,3 +172,19 @@ export class InFlightGuard {
     else if (median < target / 2) this.#limit = Math.min(this.#opts.maxInFlight, this.#limit + 1);
   }
 }
+
+/**
+ * Guards whose state the isolate reports in its metrics (`skippy_load_shed_*`), by name: the
+ * Worker's per-isolate API guard registers itself. Objects' guards are not reported: there is one
+ * per object, and their refusals already surface as the callers' 503s.
+ */
+const reported = new Map<string, InFlightGuard>();
+
+/** Reports `guard` under `name` from now on (replacing a previous guard of that name). */
+export function reportGuard(name: string, guard: InFlightGuard): void {
+  reported.set(name, guard);
+}
+
+export function reportedGuards(): ReadonlyMap<string, InFlightGuard> {
+  return reported;
+}

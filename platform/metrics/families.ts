@@ -6,7 +6,7 @@
 export type FamilyType = 'counter' | 'histogram' | 'gauge';
 
 /** How the aggregator combines one gauge reported by many isolates and objects. */
-export type GaugeAggregation = 'sum' | 'max' | 'last';
+export type GaugeAggregation = 'sum' | 'max' | 'min' | 'last';
 
 export interface FamilyDef {
   type: FamilyType;
@@ -60,6 +60,29 @@ export const FAMILIES = {
     help: 'Worst circuit breaker state over isolates: 0 closed, 1 half-open, 2 open.',
     labels: ['dependency'],
     aggregation: 'max',
+  },
+  skippy_load_shed_limit: {
+    type: 'gauge',
+    help: 'Tightest load-shed limit over isolates: LOAD_SHED_MAX_INFLIGHT, lower while requests run slower than LOAD_SHED_TARGET_MS.',
+    labels: ['guard'],
+    aggregation: 'min',
+  },
+  skippy_load_shed_in_flight: {
+    type: 'gauge',
+    help: "Requests holding a load-shed slot, summed over isolates (each isolate's last report).",
+    labels: ['guard'],
+    aggregation: 'sum',
+  },
+  skippy_load_shed_waiting: {
+    type: 'gauge',
+    help: "Requests waiting for a load-shed slot, summed over isolates (each isolate's last report).",
+    labels: ['guard'],
+    aggregation: 'sum',
+  },
+  skippy_load_shed_refused_total: {
+    type: 'counter',
+    help: 'Requests refused by load shedding (answered 503 overloaded with Retry-After).',
+    labels: ['guard'],
   },
   skippy_circuit_breaker_transitions_total: {
     type: 'counter',

@@ -1,4 +1,5 @@
 import { allBreakers, type BreakerState } from '../d1/circuit-breaker';
+import { type InFlightGuard, reportedGuards } from '../load-shed';
 import { createLogger } from '../logger';
 import { setObserver } from '../observe';
 import { workerVersion } from '../worker-version';
@@ -50,6 +51,21 @@ function collectBreakers(): void {
   }
 }
 
+/** Refusals already counted per guard (a guard rebuilt for a new config starts from zero). */
+const reportedRefusals = new WeakMap<InFlightGuard, number>();
+
+function collectLoadShed(): void {
+  for (const [name, g] of reportedGuards()) {
+    const labels = { guard: name };
+    metrics.gauge('skippy_load_shed_limit', labels).set(g.limit);
+    metrics.gauge('skippy_load_shed_in_flight', labels).set(g.inFlight);
+    metrics.gauge('skippy_load_shed_waiting', labels).set(g.waiting);
+    const delta = g.shed - (reportedRefusals.get(g) ?? 0);
+    if (delta > 0) metrics.counter('skippy_load_shed_refused_total', labels).inc(delta);
+    reportedRefusals.set(g, g.shed);
+  }
+}
+
 /** The one aggregating object's stub: the metrics family's only `idFromName` (the platform owns metrics). */
 export function aggregator(env: Env) {
   return env.METRICS.get(env.METRICS.idFromName(AGGREGATOR_NAME));
@@ -74,6 +90,7 @@ async function flush(env: Env): Promise<void> {
   try {
     if (unacked) await send(env, unacked);
     collectBreakers();
+    collectLoadShed();
     const batch = takeBatch(sourceId(), nextSeq, workerVersion(env).id);
     if (batch) {
       nextSeq++;

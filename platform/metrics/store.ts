@@ -229,7 +229,8 @@ function combine(def: FamilyDef, by: Map<string, GaugeReport>, now: number): num
         newest = r.t;
         result = r.v;
       }
-    } else result = result === null ? r.v : Math.max(result, r.v);
+    } else if (def.aggregation === 'min') result = result === null ? r.v : Math.min(result, r.v);
+    else result = result === null ? r.v : Math.max(result, r.v);
   }
   return result;
 }

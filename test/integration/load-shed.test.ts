@@ -3,6 +3,7 @@ import { env } from 'cloudflare:workers';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { setFaults } from '../../platform/d1/faults';
 import { InFlightGuard, OverloadedError } from '../../platform/load-shed';
+import { parseExposition, sampleSum } from '../../platform/metrics/prometheus-text';
 import worker from '../../workers/index';
 import { captureLogs, LogLine, makeKey, seedSymbols } from './helpers';
 
@@ -93,10 +94,10 @@ describe('the API sheds load past LOAD_SHED_MAX_INFLIGHT', () => {
     LOAD_SHED_MAX_WAIT_MS: '0',
     LOAD_SHED_TARGET_MS: '0',
   };
-  const call = (path: string, auth = true, vars: Record<string, string> = {}) =>
+  const call = (path: string, auth: boolean | string = true, vars: Record<string, string> = {}) =>
     worker.fetch(
       new Request(`http://skippy.test${path}`, {
-        headers: auth ? { authorization: `Bearer ${key}` } : {},
+        headers: auth ? { authorization: `Bearer ${auth === true ? key : auth}` } : {},
       }) as Request<unknown, IncomingRequestCfProperties>,
       { ...saturated, ...vars },
       createExecutionContext(),
@@ -151,5 +152,44 @@ describe('the API sheds load past LOAD_SHED_MAX_INFLIGHT', () => {
     expect(mine).toEqual([expect.objectContaining({ level: 'info', status: 503, shed: true })]);
     expect((await slow).status).toBe(200);
     await setFaults(env, null);
+  });
+
+  it('counts refusals and reports the limit, slots in flight and waiters in /metrics (skippy_load_shed_*)', async () => {
+    // The metrics token, not an admin key: a key is looked up in D1, which holdTheSlot slows down.
+    const token = 'metrics-token-for-the-load-shed-test';
+    const scrape = async () => {
+      const res = await call('/metrics', token, { METRICS_TOKEN: token });
+      expect(res.status).toBe(200);
+      return parseExposition(await res.text());
+    };
+    type Samples = Awaited<ReturnType<typeof scrape>>;
+    // Flushes ride on waitUntil; a scrape may precede the last one, so read again until it lands.
+    const scrapeUntil = async (done: (s: Samples) => boolean) => {
+      let samples = await scrape();
+      for (let i = 0; i < 20 && !done(samples); i++) {
+        await new Promise((r) => setTimeout(r, 50));
+        samples = await scrape();
+      }
+      return samples;
+    };
+    const gauge = (samples: Samples, name: string) => sampleSum(samples, name, { guard: 'api' });
+    const refused = (samples: Samples) => gauge(samples, 'skippy_load_shed_refused_total');
+    const before = refused(await scrape());
+
+    const { slow } = await holdTheSlot();
+    // The scrape is exempt from shedding, so it sees the held slot.
+    const during = await scrapeUntil((x) => gauge(x, 'skippy_load_shed_in_flight') === 1);
+    expect(gauge(during, 'skippy_load_shed_in_flight')).toBe(1);
+    for (let i = 0; i < 3; i++) expect((await call('/api/v1/symbols')).status).toBe(503);
+    expect((await slow).status).toBe(200);
+    await setFaults(env, null);
+
+    const after = await scrapeUntil(
+      (x) => refused(x) - before >= 3 && gauge(x, 'skippy_load_shed_in_flight') === 0,
+    );
+    expect(refused(after) - before).toBe(3);
+    expect(gauge(after, 'skippy_load_shed_limit')).toBe(1);
+    expect(gauge(after, 'skippy_load_shed_in_flight')).toBe(0);
+    expect(gauge(after, 'skippy_load_shed_waiting')).toBe(0);
   });
 });

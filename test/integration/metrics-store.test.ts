@@ -60,7 +60,7 @@ describe('MetricsStore (the aggregator state)', () => {
     expect(text).not.toMatch(/skippy_ws_delivery_seconds_count/);
   });
 
-  it('combines gauges per family (max, last) and forgets sources that stop reporting', () => {
+  it('combines gauges per family (max, min, sum, last) and forgets sources that stop reporting', () => {
     const store = new MetricsStore();
     const now = Date.now();
     const g = (source: string, n: string, l: string[], v: number, t: number, at: number) =>
@@ -70,7 +70,15 @@ describe('MetricsStore (the aggregator state)', () => {
     g('a', 'skippy_queue_depth', ['q'], 150, 3, now);
     g('b', 'skippy_queue_depth', ['q'], 7, 4, now);
     g('c', 'skippy_queue_depth', ['old'], 9, 5, now - 10 * 60_000);
+    g('a', 'skippy_load_shed_limit', ['api'], 48, 6, now);
+    g('b', 'skippy_load_shed_limit', ['api'], 5, 7, now);
+    g('c', 'skippy_load_shed_limit', ['api'], 2, 8, now - 10 * 60_000);
+    g('a', 'skippy_load_shed_in_flight', ['api'], 3, 9, now);
+    g('b', 'skippy_load_shed_in_flight', ['api'], 4, 10, now);
     const samples = parseExposition(store.render(now));
+    // The tightest live isolate's limit (c stopped reporting), and slots summed over isolates.
+    expect(sampleSum(samples, 'skippy_load_shed_limit', { guard: 'api' })).toBe(5);
+    expect(sampleSum(samples, 'skippy_load_shed_in_flight', { guard: 'api' })).toBe(7);
     expect(sampleSum(samples, 'skippy_circuit_breaker_state', { dependency: 'd1' })).toBe(2);
     expect(sampleSum(samples, 'skippy_queue_depth', { queue: 'q' })).toBe(7);
     expect(samples.some((s) => s.labels.queue === 'old')).toBe(false);

@@ -19,7 +19,7 @@ describe.skipIf(skipLocally)('ops/alerts.yml', () => {
   it('is a valid rule file (promtool check rules)', () => {
     const r = promtool('check', 'rules', 'alerts.yml');
     expect(r.error, 'promtool is required in CI: run scripts/ci-deps.sh').toBeUndefined();
-    expect(r.output).toContain('SUCCESS: 10 rules found');
+    expect(r.output).toContain('SUCCESS: 11 rules found');
     expect(r.status).toBe(0);
   });
 
@@ -37,7 +37,7 @@ describe('ops/alerts.test.yml coverage', () => {
     const rules = readFileSync(join(OPS, 'alerts.yml'), 'utf8');
     const tests = readFileSync(join(OPS, 'alerts.test.yml'), 'utf8');
     const alerts = [...rules.matchAll(/^\s+- alert: (\S+)$/gm)].map((m) => m[1]);
-    expect(alerts.length).toBe(10);
+    expect(alerts.length).toBe(11);
     const cases = [...tests.matchAll(/alertname: (\S+)\n\s+exp_alerts:( \[\])?/g)].map((m) => ({
       name: m[1],
       quiet: m[2] !== undefined,
@@ -69,7 +69,7 @@ describe('runbook links', () => {
       ),
     );
     const alerts = [...rules.matchAll(/- alert: (\S+)[\s\S]*?runbook_url: \S+#(\S+)/g)];
-    expect(alerts.length).toBe(10);
+    expect(alerts.length).toBe(11);
     for (const [, name, anchor] of alerts) {
       expect(anchor, name).toBe(name?.toLowerCase());
       expect(anchors.has(anchor ?? ''), `${name} → #${anchor}`).toBe(true);

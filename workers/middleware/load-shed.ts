@@ -1,7 +1,7 @@
 import { createMiddleware } from 'hono/factory';
 import { config } from '../../platform/config';
 import { ApiError, toErrorBody } from '../../platform/errors';
-import { InFlightGuard } from '../../platform/load-shed';
+import { InFlightGuard, reportGuard } from '../../platform/load-shed';
 import type { AppEnv } from '../app-env';
 
 /** Seconds a shed client is asked to wait: long enough for a queue of ~100 ms to drain. */
@@ -27,6 +27,7 @@ function guardFor(env: Env): InFlightGuard {
         targetMs: cfg.LOAD_SHED_TARGET_MS,
       }),
     };
+    reportGuard('api', guard.guard);
   }
   return guard.guard;
 }
