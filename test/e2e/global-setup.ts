@@ -23,8 +23,16 @@ export default async function setup(project: TestProject) {
   const platform = await startWrangler({
     port,
     persistTo,
-    // A low socket threshold makes a handful of stream sockets spill over several gateways (test/e2e/stream-shards.test.ts).
-    vars: { SIMULATOR_ENABLED: 'false', STREAM_SOCKETS_PER_GATEWAY: '4', STREAM_GATEWAY_SHARDS: '1' },
+    // A low socket threshold makes a handful of stream sockets spill over several gateways
+    // (test/e2e/stream-shards.test.ts). A fixed load-shed limit: the adaptive one, shrunk by the
+    // slow requests of test/e2e/load-shed.test.ts, would shed the files that run after it (it
+    // grows back one slot per 16 fast requests); test/integration/load-shed.test.ts covers it.
+    vars: {
+      SIMULATOR_ENABLED: 'false',
+      STREAM_SOCKETS_PER_GATEWAY: '4',
+      STREAM_GATEWAY_SHARDS: '1',
+      LOAD_SHED_TARGET_MS: '0',
+    },
     timeoutMs: 120_000,
   });
   project.provide('baseUrl', platform.url);

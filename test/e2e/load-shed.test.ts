@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { call, demoKey } from './helpers';
 
-// Load shedding as clients meet it through wrangler dev (local dev: LOAD_SHED_MAX_INFLIGHT=12, a
+// Load shedding as clients meet it through wrangler dev (LOAD_SHED_MAX_INFLIGHT=12, fixed here, a
 // 100 ms wait): arrivals past the limit wait for a freed slot and are served, or are refused with
 // 503 + Retry-After, never a 500. The waiters find their slot on their own timers
 // (platform/load-shed.ts): resumed by the request that freed the slot, a waiter's I/O was refused
