@@ -76,6 +76,28 @@ describe('operations summary', () => {
     ]);
   });
 
+  it('derives the share of requests shed as overloaded and the tightest load-shed limit', () => {
+    const shed = (refused: number, limits: number[]) =>
+      [
+        refused > 0 ? `skippy_load_shed_refused_total{guard="api"} ${refused}` : '',
+        ...limits.map((l, i) => `skippy_load_shed_limit{guard="api",version="v${i}"} ${l}`),
+      ].join('\n');
+    // Before any refusal the counter is absent: 0 %, and the limit still shows.
+    const quiet = summarise(parsePrometheus(scrape(100, 0, shed(0, [12]))), null, 0);
+    expect(quiet.shedRate).toBe(0);
+    expect(quiet.shedLimit).toBe(12);
+    // 30 of the 50 requests between the scrapes were shed; the tightest of two versions' limits.
+    const s = summarise(
+      parsePrometheus(scrape(150, 31, shed(30, [12, 5]))),
+      parsePrometheus(scrape(100, 1, shed(0, [12]))),
+      5,
+    );
+    expect(s.shedRate).toBeCloseTo(30 / 50);
+    expect(s.shedLimit).toBe(5);
+    // A first scrape: since start.
+    expect(summarise(parsePrometheus(scrape(150, 31, shed(30, [12]))), null, 0).shedRate).toBeCloseTo(0.2);
+  });
+
   it('shows nothing rather than guessing when metrics are absent', () => {
     const s = summarise(parsePrometheus('skippy_build_info{version="1"} 1\n'), null, 0);
     expect(s).toMatchObject({
@@ -85,6 +107,8 @@ describe('operations summary', () => {
       routes: [],
       wsConnections: null,
       queues: [],
+      shedRate: null,
+      shedLimit: null,
     });
   });
 });

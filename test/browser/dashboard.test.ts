@@ -184,6 +184,10 @@ describe.skipIf(!hasChromium)('dashboard in Chromium', () => {
       ).toBe(1);
       await expect.poll(() => page.getByTestId('ops-rate').textContent(), { timeout: 15_000 }).toMatch(/\/s/);
       expect(await page.getByTestId('ops-routes').locator('tbody tr').count()).toBeGreaterThan(0);
+      // Nothing is shed in this run, and the platform's fixed limit (12 locally) shows.
+      await expect
+        .poll(() => page.getByTestId('ops-shed').textContent(), { timeout: 15_000 })
+        .toMatch(/0(\.0+)?\s?%.*tightest limit 12 in flight/);
       await screenshot(page, 'desktop-operations');
       expect(errors).toEqual([]);
     });

@@ -6,7 +6,7 @@ import { formatInt, formatMs, formatNumber, formatPct } from '../lib/format';
 import { showState } from '../lib/status-view';
 import { visiblePoller } from '../lib/visible-poller';
 import { type OpsSummary, summarise } from './platform-metrics';
-import { ERROR_RATE_SLO } from './slo';
+import { ERROR_RATE_SLO, SHED_RATE_ALERT } from './slo';
 
 const REFRESH_MS = 5_000;
 
@@ -109,6 +109,11 @@ function renderMetrics(el: HTMLElement, s: OpsSummary): void {
       testid: 'ops-errors',
       bad: (s.errorRate ?? 0) > ERROR_RATE_SLO,
       note: `SLO ≤ ${formatPct(ERROR_RATE_SLO, false)}`,
+    }),
+    tile('Shed (503 overloaded)', formatPct(s.shedRate, false), {
+      testid: 'ops-shed',
+      bad: (s.shedRate ?? 0) > SHED_RATE_ALERT,
+      note: s.shedLimit === null ? undefined : `tightest limit ${formatInt(s.shedLimit)} in flight`,
     }),
     tile('WebSocket connections', s.wsConnections === null ? '—' : formatInt(s.wsConnections), {
       testid: 'ops-ws',

@@ -18,6 +18,10 @@ export interface OpsSummary {
   routes: RouteLatency[];
   wsConnections: number | null;
   queues: Array<{ queue: string; depth: number }>;
+  /** Share of requests refused by load shedding between the scrapes (since start on the first). */
+  shedRate: number | null;
+  /** The tightest isolate's load-shed limit (below its maximum while the adaptive limit shrank). */
+  shedLimit: number | null;
 }
 
 const ROUTE_LABELS = ['route', 'path', 'handler', 'endpoint'];
@@ -89,6 +93,11 @@ function latencies(exp: Exposition): RouteLatency[] {
     .sort((a, b) => b.count - a.count);
 }
 
+const sum = (samples: Sample[]) => samples.reduce((a, s) => a + s.value, 0);
+/** The platform's load-shed families (platform/metrics/families.ts), every guard summed. */
+const shedRefused = (exp: Exposition) => family(exp, (n) => n === 'skippy_load_shed_refused_total');
+const shedLimits = (exp: Exposition) => family(exp, (n) => n === 'skippy_load_shed_limit');
+
 /** Summarises a scrape, with rates against the previous scrape taken `seconds` earlier. */
 export function summarise(cur: Exposition, prev: Exposition | null, seconds: number): OpsSummary {
   const now = requestTotals(cur);
@@ -102,6 +111,18 @@ export function summarise(cur: Exposition, prev: Exposition | null, seconds: num
   } else if (now) {
     errorRate = now.total > 0 ? now.errors / now.total : 0;
   }
+  // Shed requests are answered 503, so they are among the requests counted; the share is of all.
+  // The refusal counter appears with the first refusal: absent before means none yet.
+  let shedRate: number | null = null;
+  if (now) {
+    const refused = sum(shedRefused(cur));
+    if (before && requestRate !== null) {
+      const dTotal = now.total - before.total;
+      const refusedBefore = prev ? sum(shedRefused(prev)) : 0;
+      shedRate = dTotal > 0 ? Math.max(0, refused - refusedBefore) / dTotal : 0;
+    } else shedRate = now.total > 0 ? refused / now.total : 0;
+  }
+  const limits = shedLimits(cur);
   const ws = family(cur, isWsGauge);
   const queues = new Map<string, number>();
   for (const s of family(cur, isQueueDepth)) {
@@ -115,5 +136,7 @@ export function summarise(cur: Exposition, prev: Exposition | null, seconds: num
     routes: latencies(cur),
     wsConnections: ws.length > 0 ? ws.reduce((a, s) => a + s.value, 0) : null,
     queues: [...queues.entries()].map(([queue, depth]) => ({ queue, depth })),
+    shedRate,
+    shedLimit: limits.length > 0 ? Math.min(...limits.map((s) => s.value)) : null,
   };
 }

@@ -17,6 +17,9 @@ export const P95_SLOS_MS: Array<{ match: RegExp; ms: number; label: string }> = 
 /** Error-rate objective: the share of 5xx responses. */
 export const ERROR_RATE_SLO = 0.01;
 
+/** Share of requests shed as overloaded above which ops/alerts.yml raises SkippyLoadShedding. */
+export const SHED_RATE_ALERT = 0.01;
+
 export function sloFor(route: string): number {
   return P95_SLOS_MS.find((s) => s.match.test(route))?.ms ?? 250;
 }
