@@ -3,7 +3,8 @@
  * fresh seeded `wrangler dev` (simulator off), drives the k6 api-slo mix at fixed arrival rates
  * (open model) stepping up until p95 of a request kind leaves its SLO or errors exceed the budget
  * (the last passing rate is the knee), then 2× and 4× the knee, and reports workerd's resident
- * memory before, at peak and after an idle period.
+ * memory before, at peak and after an idle period, and the API guard's load-shed limit after each
+ * step (`skippy_load_shed_limit`: whether the adaptive limit shrank).
  *
  * Env: STEPS (comma-separated knee candidates, req/s), STEP_SECONDS (10), OVER_SECONDS (30),
  * IDLE_SECONDS (30, after the load), KNEE (skip the search), LOAD_SHED_MAX_INFLIGHT,
@@ -15,6 +16,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runStep, type StepResult, warmUp } from '../load-tests/node/overload';
+import { parseExposition, sampleSum } from '../platform/metrics/prometheus-text';
 import { freePort, preparePlatform, startWrangler } from '../scripts/lib/platform';
 import { directUrl, workerdRssMiB } from './lib/processes';
 import { table } from './lib/stats';
@@ -30,7 +32,26 @@ const DIRECT = process.env.DIRECT === '1';
 
 const fmt = (n: number) => (Number.isFinite(n) ? n.toFixed(n < 10 ? 1 : 0) : '—');
 
-function row(label: string, r: StepResult): Record<string, string | number> {
+/**
+ * The API guard's limit as `/metrics` reports it right after a step (the tightest isolate's; below
+ * LOAD_SHED_MAX_INFLIGHT while the adaptive limit has shrunk), or '—' when the scrape fails.
+ */
+async function shedLimit(baseUrl: string, key: string): Promise<string> {
+  try {
+    const res = await fetch(`${baseUrl}/metrics`, {
+      headers: { authorization: `Bearer ${key}` },
+      signal: AbortSignal.timeout(10_000),
+    });
+    const samples = parseExposition(await res.text());
+    return samples.some((x) => x.name === 'skippy_load_shed_limit')
+      ? String(sampleSum(samples, 'skippy_load_shed_limit', { guard: 'api' }))
+      : '—';
+  } catch {
+    return '—';
+  }
+}
+
+function row(label: string, r: StepResult, limit: string): Record<string, string | number> {
   return {
     step: label,
     offered_rps: fmt(r.offered / r.seconds),
@@ -49,6 +70,7 @@ function row(label: string, r: StepResult): Record<string, string | number> {
     shed_p95_ms: fmt(r.shedP95),
     retry_after: Number.isFinite(r.retryAfterShare) ? `${Math.round(r.retryAfterShare * 100)} %` : '—',
     slo: r.withinSlo ? 'within' : 'MISS',
+    limit_after: limit,
   };
 }
 
@@ -99,8 +121,9 @@ try {
     for (const rate of STEPS) {
       console.error(`[overload] ${rate} req/s for ${STEP_SECONDS} s…`);
       const r = await runStep(target, rate, STEP_SECONDS);
-      rows.push(row(`search ${rate}/s`, r));
-      console.log(table([row(`search ${rate}/s`, r)]));
+      const limit = await shedLimit(baseUrl, admin.key);
+      rows.push(row(`search ${rate}/s`, r, limit));
+      console.log(table([row(`search ${rate}/s`, r, limit)]));
       await drain(baseUrl);
       if (!r.withinSlo) break;
       knee = rate;
@@ -110,8 +133,9 @@ try {
   for (const factor of [2, 4]) {
     console.error(`[overload] ${factor}× knee: ${knee * factor} req/s for ${OVER_SECONDS} s…`);
     const r = await runStep(target, knee * factor, OVER_SECONDS);
-    rows.push(row(`${factor}× knee (${knee * factor}/s)`, r));
-    console.log(table([row(`${factor}× knee`, r)]));
+    const limit = await shedLimit(baseUrl, admin.key);
+    rows.push(row(`${factor}× knee (${knee * factor}/s)`, r, limit));
+    console.log(table([row(`${factor}× knee`, r, limit)]));
     for (const f of r.failures.slice(0, 5)) console.log(`  failure ×${f.count}: ${f.detail}`);
     await drain(baseUrl);
   }
