@@ -11,6 +11,11 @@
  * the request that frees it: in the Worker each waiter is a different request, and a promise one
  * request resolves for another resumes the waiter outside its own context — workerd then refuses
  * its I/O ("Cannot perform I/O on behalf of a different request"), a 500 seen under 4× overload.
+ *
+ * A standing queue (waiters without a break for longer than `maxWaitMs`, the signal CoDel reads)
+ * means the overload is sustained, not a burst: a newcomer is then refused at once instead of
+ * waiting out `maxWaitMs` for a slot that the waiters ahead of it will take, so its 503 comes in
+ * milliseconds and costs no timers. Once the queue has drained, newcomers wait again.
  */
 export interface LoadShedOptions {
   maxInFlight: number;
@@ -65,6 +70,8 @@ export class InFlightGuard {
   readonly #recent: number[] = [];
   #completed = 0;
   readonly #waiters: Waiter[] = [];
+  /** When the wait queue was last seen empty (0: not yet seen; the clock is read in requests). */
+  #queueEmptyAt = 0;
   #shed = 0;
 
   constructor(opts: LoadShedOptions) {
@@ -103,13 +110,15 @@ export class InFlightGuard {
    * null when refused (full and the queue full, or no slot freed within `maxWaitMs`).
    */
   acquire(): Promise<(() => void) | null> | (() => void) | null {
-    this.#dropStale(Date.now());
+    const now = Date.now();
+    this.#dropStale(now);
+    if (this.#waiters.length === 0) this.#queueEmptyAt = now;
     if (this.#inFlight < this.#limit && this.#waiters.length === 0) return this.#take();
-    if (this.#opts.maxWaitMs === 0 || this.#waiters.length >= this.#opts.maxQueue) {
+    if (this.#opts.maxWaitMs === 0 || this.#waiters.length >= this.#opts.maxQueue || this.standingQueue) {
       this.#shed++;
       return null;
     }
-    const deadline = Date.now() + this.#opts.maxWaitMs;
+    const deadline = now + this.#opts.maxWaitMs;
     const waiter: Waiter = { deadline };
     this.#waiters.push(waiter);
     return new Promise((resolve) => {
@@ -118,10 +127,10 @@ export class InFlightGuard {
         // Slots free now go to the waiters at the head of the queue, one each.
         const i = this.#waiters.indexOf(waiter);
         if (i >= 0 && i < this.#limit - this.#inFlight) {
-          this.#waiters.splice(i, 1);
+          this.#leave(i);
           resolve(this.#take());
         } else if (Date.now() >= deadline) {
-          if (i >= 0) this.#waiters.splice(i, 1);
+          if (i >= 0) this.#leave(i);
           this.#shed++;
           resolve(null);
         } else setTimeout(look, Math.min(POLL_MS, Math.max(1, deadline - Date.now())));
@@ -130,9 +139,26 @@ export class InFlightGuard {
     });
   }
 
+  /**
+   * Waiters have stood in the queue without a break for longer than a full wait: the overload is
+   * sustained, and newcomers are refused at once (see the class comment).
+   */
+  get standingQueue(): boolean {
+    return (
+      this.#waiters.length > 0 &&
+      this.#queueEmptyAt > 0 &&
+      Date.now() - this.#queueEmptyAt > this.#opts.maxWaitMs
+    );
+  }
+
+  #leave(i: number): void {
+    this.#waiters.splice(i, 1);
+    if (this.#waiters.length === 0) this.#queueEmptyAt = Date.now();
+  }
+
   #dropStale(now: number): void {
     while (this.#waiters.length > 0 && (this.#waiters[0]?.deadline ?? now) + STALE_MS < now) {
-      this.#waiters.shift();
+      this.#leave(0);
     }
   }
 

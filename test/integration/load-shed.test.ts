@@ -58,6 +58,49 @@ describe('InFlightGuard', () => {
   });
 });
 
+describe('a standing queue', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('refuses newcomers at once while waiters have stood longer than a full wait, and lets them wait again once it drained', async () => {
+    vi.useFakeTimers();
+    const guard = new InFlightGuard({ maxInFlight: 1, maxWaitMs: 100, maxQueue: 8 });
+    const held = guard.acquire() as () => void;
+    // A burst: newcomers wait for the slot (promises), one every 40 ms, so the queue never empties.
+    const waits = [guard.acquire()];
+    for (let i = 0; i < 2; i++) {
+      await vi.advanceTimersByTimeAsync(40);
+      waits.push(guard.acquire());
+    }
+    expect(waits.every((w) => w instanceof Promise)).toBe(true);
+    expect(guard.standingQueue).toBe(false); // 80 ms: not longer than a full wait yet
+    await vi.advanceTimersByTimeAsync(30);
+    // 110 ms of waiters without a break: sustained overload. The first waiter was refused at
+    // 100 ms; a newcomer now is refused synchronously, with no wait and no timer.
+    expect(guard.standingQueue).toBe(true);
+    expect(guard.waiting).toBe(2);
+    const shedBefore = guard.shed;
+    expect(guard.acquire()).toBeNull();
+    expect(guard.shed).toBe(shedBefore + 1);
+    expect(guard.waiting).toBe(2);
+
+    // The waiters leave (a slot for the head, a refusal for the other); the queue drained.
+    held();
+    await vi.advanceTimersByTimeAsync(100);
+    const outcomes = await Promise.all(waits);
+    expect(outcomes.map((o) => (o === null ? 'refused' : 'slot'))).toEqual(['refused', 'slot', 'refused']);
+    expect(guard.waiting).toBe(0);
+    expect(guard.standingQueue).toBe(false);
+    // Full again, but no standing queue: a newcomer waits as before, and gets the freed slot.
+    const next = guard.acquire();
+    expect(next).toBeInstanceOf(Promise);
+    (outcomes[1] as () => void)();
+    await vi.advanceTimersByTimeAsync(5);
+    expect(typeof (await next)).toBe('function');
+  });
+});
+
 describe('adaptive limit', () => {
   const work = (guard: InFlightGuard, ms: number) =>
     guard.run('test', () => new Promise<void>((r) => setTimeout(r, ms)));
