@@ -107,7 +107,7 @@ export class InFlightGuard {
 
   /**
    * A slot: resolves to its release function (call it exactly once when the work ends), or to
-   * null when refused (full and the queue full, or no slot freed within `maxWaitMs`).
+   * null when refused (full and the queue full or standing, or no slot freed within `maxWaitMs`).
    */
   acquire(): Promise<(() => void) | null> | (() => void) | null {
     const now = Date.now();
