@@ -2,7 +2,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { constantArrivalRate, timedFetch } from '../../load-tests/node/open-model';
 import { summarize } from '../../load-tests/node/stats';
 import { parseExposition, sampleSum } from '../../platform/metrics/prometheus-text';
-import { baseUrl, call, demoKey } from './helpers';
+import { baseUrl, call, clearFaults, demoKey, injectFaults } from './helpers';
 
 const SYMBOLS = ['AAPL', 'MSFT', 'NVDA', 'BTC-USD'];
 
@@ -13,7 +13,7 @@ async function d1Errors(): Promise<number> {
 }
 
 afterAll(async () => {
-  await call('/api/v1/admin/faults', { method: 'DELETE', key: demoKey('admin') });
+  await clearFaults();
 });
 
 describe('chaos: 20 % of D1 calls failing', () => {
@@ -25,12 +25,7 @@ describe('chaos: 20 % of D1 calls failing', () => {
       expect((await call(`/api/v1/bars/${s}?timeframe=1d&limit=100`, { key: admin })).status).toBe(200);
     const errorsBefore = await d1Errors();
 
-    const put = await call('/api/v1/admin/faults', {
-      method: 'PUT',
-      key: admin,
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ d1ErrorRate: 0.2, durationSeconds: 120 }),
-    });
+    const put = await injectFaults({ d1ErrorRate: 0.2, durationSeconds: 120 });
     expect(put.status).toBe(200);
 
     const { outcomes, dropped } = await constantArrivalRate({

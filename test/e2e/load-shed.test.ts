@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { call, demoKey } from './helpers';
+import { call, clearFaults, demoKey, injectFaults } from './helpers';
 
 // Load shedding as clients meet it through wrangler dev (LOAD_SHED_MAX_INFLIGHT=12, fixed here, a
 // 100 ms wait): arrivals past the limit wait for a freed slot and are served, or are refused with
@@ -10,19 +10,14 @@ import { call, demoKey } from './helpers';
 // waiting and refusing themselves at a load the suite can afford.
 
 afterAll(async () => {
-  await call('/api/v1/admin/faults', { method: 'DELETE', key: demoKey('admin') });
+  await clearFaults();
 });
 
 describe('load shedding through wrangler dev', () => {
   it('serves requests that waited for a freed slot (never a 500) and refuses the rest with 503 + Retry-After', async () => {
     const admin = demoKey('admin');
     // Every D1 call takes 300 ms: twelve requests hold every slot while the next ones queue.
-    const put = await call('/api/v1/admin/faults', {
-      method: 'PUT',
-      key: admin,
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ d1ErrorRate: 0, d1LatencyMs: 300, durationSeconds: 60 }),
-    });
+    const put = await injectFaults({ d1ErrorRate: 0, d1LatencyMs: 300, durationSeconds: 60 });
     expect(put.status).toBe(200);
 
     // 60 reads, one every 15 ms: arrivals keep meeting a full guard while slots free up.
@@ -34,7 +29,7 @@ describe('load shedding through wrangler dev', () => {
         return { status: res.status, retryAfter: res.headers.get('retry-after'), body };
       }),
     );
-    await call('/api/v1/admin/faults', { method: 'DELETE', key: admin });
+    await clearFaults();
 
     const byStatus = new Map<number, number>();
     for (const a of answers) byStatus.set(a.status, (byStatus.get(a.status) ?? 0) + 1);

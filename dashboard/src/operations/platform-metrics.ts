@@ -134,7 +134,7 @@ export function summarise(cur: Exposition, prev: Exposition | null, seconds: num
     totalRequests: now?.total ?? null,
     errorRate,
     routes: latencies(cur),
-    wsConnections: ws.length > 0 ? ws.reduce((a, s) => a + s.value, 0) : null,
+    wsConnections: ws.length > 0 ? sum(ws) : null,
     queues: [...queues.entries()].map(([queue, depth]) => ({ queue, depth })),
     shedRate,
     shedLimit: limits.length > 0 ? Math.min(...limits.map((s) => s.value)) : null,
